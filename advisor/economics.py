@@ -1,0 +1,342 @@
+"""The cost model: two arms (keep prompting, or fine-tune) over a horizon, in continuous time.
+
+Everything here is a pure function of a `Scenario`, as the design's Definitions fix it: time in
+days from `as_of`, a month of 365.25/12 days, traffic compounding its monthly growth continuously,
+and a fine-tune that lives until the next base-model update or shutdown, then is retrained (if the
+provider still trains) or replaced by the incumbent's cost per call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from advisor.errors import InputError
+
+MONTH_DAYS = 365.25 / 12
+NEVER_AFTER_DAYS = 1_000_000.0
+"""Payback later than this (about 2,700 years) is reported as never."""
+_BISECT_STEPS = 100
+
+
+def months_to_days(months: float) -> float:
+    return months * MONTH_DAYS
+
+
+def day_to_date(as_of: date, days: float) -> date:
+    """A day count becomes a date as `as_of` plus whole days."""
+    return as_of + timedelta(days=math.floor(days))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Every assumption of one challenger against the incumbent, in dollars and days."""
+
+    calls_per_day: float
+    prompt_cost_per_call: float
+    """The incumbent's cost per call (the prompted arm)."""
+    ft_cost_per_call: float
+    """The challenger's cost per call."""
+    training_cost: float = 0.0
+    one_time_cost: float = 0.0
+    """Labelling, engineering, eval runs: paid once, with the first training."""
+    retrain_cost: float | None = None
+    """Charged at each end of the fine-tune's life; None means the training cost."""
+    hosting_per_hour: float = 0.0
+    monthly_growth: float = 0.0
+    """Monthly growth rate of traffic, compounded continuously (0.05 is 5% a month)."""
+    horizon_days: float = 730.0
+    update_every_days: float | None = None
+    """Expected days between base-model updates; None means no update is expected."""
+    shutdown_day: float | None = None
+    """Day on which the base model (and fine-tunes on it) shut down, if announced."""
+    training_cutoff_day: float | None = None
+    """Last day on which the provider accepts training jobs, if announced."""
+    error_cost: float = 0.0
+    """Cost of one wrong answer; 0 leaves quality out of the money."""
+    prompt_error_rate: float = 0.0
+    ft_error_rate: float = 0.0
+    as_of: date = field(default_factory=date.today)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "calls_per_day",
+            "prompt_cost_per_call",
+            "ft_cost_per_call",
+            "training_cost",
+            "one_time_cost",
+            "retrain_cost",
+            "hosting_per_hour",
+            "error_cost",
+        ):
+            value = getattr(self, name)
+            if value is not None and not (value >= 0 and math.isfinite(value)):
+                raise InputError(f"{name} must be a finite number >= 0 (got {value})")
+        for name in ("prompt_error_rate", "ft_error_rate"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise InputError(f"{name} must be between 0 and 1 (got {getattr(self, name)})")
+        if not (self.monthly_growth > -1 and math.isfinite(self.monthly_growth)):
+            raise InputError(f"monthly_growth must be above -1 (got {self.monthly_growth})")
+        if not self.horizon_days > 0:
+            raise InputError(f"the horizon must be longer than 0 days (got {self.horizon_days})")
+        if self.update_every_days is not None and not self.update_every_days > 0:
+            raise InputError(
+                f"months between base-model updates must be > 0 (got {self.update_every_days})"
+            )
+
+    @property
+    def upfront_cost(self) -> float:
+        return self.training_cost + self.one_time_cost
+
+    @property
+    def retrain_charge(self) -> float:
+        return self.training_cost if self.retrain_cost is None else self.retrain_cost
+
+    @property
+    def saving_per_call(self) -> float:
+        """What one call saves on the fine-tuned arm, errors priced in."""
+        error_saving = (self.prompt_error_rate - self.ft_error_rate) * self.error_cost
+        return self.prompt_cost_per_call - self.ft_cost_per_call + error_saving
+
+    @property
+    def hosting_per_day(self) -> float:
+        return self.hosting_per_hour * 24
+
+
+# --- traffic and savings ---------------------------------------------------------------------
+
+
+def calls_at(s: Scenario, t: float) -> float:
+    """Calls per day at day t."""
+    return s.calls_per_day * (1 + s.monthly_growth) ** (t / MONTH_DAYS)
+
+
+def growth_integral(growth: float, a: float, b: float) -> float:
+    """Integral of (1 + growth)^(t / month) from day a to day b: calls per unit of day-0 volume."""
+    if growth == 0:
+        return b - a
+    k = math.log1p(growth) / MONTH_DAYS
+    return (math.exp(k * b) - math.exp(k * a)) / k
+
+
+def calls_between(s: Scenario, a: float, b: float) -> float:
+    """Calls made from day a to day b: the integral of `calls_at`."""
+    return s.calls_per_day * growth_integral(s.monthly_growth, a, b)
+
+
+def daily_net_saving(s: Scenario, t: float = 0.0) -> float:
+    """The design's daily net saving at day t: calls x saving per call - hosting per day."""
+    return calls_at(s, t) * s.saving_per_call - s.hosting_per_day
+
+
+def saving_between(s: Scenario, a: float, b: float) -> float:
+    """Net saving accumulated from day a to day b while the fine-tune serves."""
+    return calls_between(s, a, b) * s.saving_per_call - s.hosting_per_day * (b - a)
+
+
+def _rising_part(s: Scenario, a: float, b: float) -> tuple[float, float] | None:
+    """The part of [a, b] where the accumulated saving rises (the daily saving is positive).
+
+    The daily saving is monotone in t, so the accumulated saving is convex or concave and rises
+    on a single interval; a first crossing can only happen there.
+    """
+    rate = s.calls_per_day * s.saving_per_call  # day-0 saving before hosting
+    if rate <= 0:
+        return None
+    if s.hosting_per_day == 0:
+        return a, b
+    if s.monthly_growth == 0:
+        return (a, b) if rate > s.hosting_per_day else None
+    # The daily saving changes sign once, on day t0.
+    t0 = math.log(s.hosting_per_day / rate) * MONTH_DAYS / math.log1p(s.monthly_growth)
+    lo, hi = (max(a, t0), b) if s.monthly_growth > 0 else (a, min(b, t0))
+    return (lo, hi) if lo < hi else None
+
+
+def first_reach(s: Scenario, level: float, a: float, b: float) -> float | None:
+    """First day in [a, b] by which the saving accumulated since day a reaches `level`."""
+    if level <= 0:
+        return a
+    if s.monthly_growth > 0:  # keep exp() finite: growth reaches any level long before this
+        b = min(b, a + 700 * MONTH_DAYS / math.log1p(s.monthly_growth))
+    rising = _rising_part(s, a, b)
+    if rising is None:
+        return None
+    lo, hi = rising
+    if saving_between(s, a, hi) < level:
+        return None
+    if s.monthly_growth == 0:  # constant daily saving: exact, no iteration
+        return a + level / daily_net_saving(s, a)
+    for _ in range(_BISECT_STEPS):
+        mid = (lo + hi) / 2
+        if saving_between(s, a, mid) >= level:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+# --- lifecycle ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """What happens to the fine-tune within the horizon."""
+
+    life_days: float | None
+    """Day the first fine-tune's life ends (update or shutdown); None: it outlives the horizon."""
+    retrain_days: tuple[float, ...]
+    """Days on which the fine-tune is retrained (and charged again)."""
+    fallback_day: float | None
+    """Day from which the provider trains no more and the incumbent's cost applies."""
+
+
+def lifecycle(s: Scenario) -> Lifecycle:
+    """Ends of the fine-tune's life within the horizon, each a retrain or the fallback."""
+    ends: set[float] = set()
+    if s.update_every_days is not None:
+        k = 1
+        while k * s.update_every_days < s.horizon_days:
+            ends.add(k * s.update_every_days)
+            k += 1
+    if s.shutdown_day is not None and 0 < s.shutdown_day < s.horizon_days:
+        ends.add(s.shutdown_day)
+    retrains: list[float] = []
+    fallback = None
+    for day in sorted(ends):
+        if s.training_cutoff_day is not None and day > s.training_cutoff_day:
+            fallback = day
+            break
+        retrains.append(day)
+    return Lifecycle(min(ends) if ends else None, tuple(retrains), fallback)
+
+
+# --- cumulative cost curves -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostCurves:
+    """Cumulative cost of each arm, sampled over the horizon, steps included."""
+
+    days: tuple[float, ...]
+    prompted: tuple[float, ...]
+    fine_tuned: tuple[float, ...]
+
+
+def prompted_cost(s: Scenario, t: float) -> float:
+    """Cumulative cost of the prompted arm by day t, wrong answers priced in."""
+    per_call = s.prompt_cost_per_call + s.prompt_error_rate * s.error_cost
+    return calls_between(s, 0, t) * per_call
+
+
+def fine_tuned_cost(s: Scenario, t: float, life: Lifecycle | None = None) -> float:
+    """Cumulative cost of the fine-tuned arm by day t: upfront, retrains, hosting and calls."""
+    life = life or lifecycle(s)
+    active_until = t if life.fallback_day is None else min(t, life.fallback_day)
+    retrains = sum(1 for day in life.retrain_days if day <= t) * s.retrain_charge
+    return s.upfront_cost + retrains + prompted_cost(s, t) - saving_between(s, 0, active_until)
+
+
+def cost_curves(s: Scenario, points: int = 200) -> CostCurves:
+    """Both curves at evenly spaced days, plus each side of every step so charts stay exact."""
+    life = lifecycle(s)
+    days = {s.horizon_days * i / (points - 1) for i in range(points)}
+    for day in (*life.retrain_days, *((life.fallback_day,) if life.fallback_day else ())):
+        days.update((math.nextafter(day, 0), day))
+    ordered = tuple(sorted(days))
+    return CostCurves(
+        ordered,
+        tuple(prompted_cost(s, t) for t in ordered),
+        tuple(fine_tuned_cost(s, t, life) for t in ordered),
+    )
+
+
+# --- break-even -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The break-even figures of one scenario, as the design defines them."""
+
+    daily_net_saving: float
+    """At `as_of` (day 0), hosting included; grows with traffic."""
+    saving_per_call: float
+    payback_days: float | None
+    """When the accumulated saving repays training plus one-time costs; None: never."""
+    training_payback_days: float | None
+    """The same for the training cost alone; must fall within the fine-tune's life."""
+    first_crossing_days: float | None
+    """First day the fine-tuned arm's cumulative cost (retrains included) is at or below the
+    prompted arm's, within the horizon; None: not within the horizon."""
+    net_saving_at_horizon: float
+    horizon_days: float
+    life: Lifecycle
+    redo_before_payback: bool
+    """The fine-tune's life ends before its training has paid for itself."""
+    min_calls_per_day: float | None
+    """Smallest daily volume whose training payback falls within the fine-tune's life (or the
+    horizon when it outlives it); None when no volume would."""
+
+    @property
+    def payback_within_horizon(self) -> bool:
+        return self.payback_days is not None and self.payback_days <= self.horizon_days
+
+
+def payback(s: Scenario, cost: float) -> float | None:
+    """First day by which the accumulated daily net saving (growth included) repays `cost`."""
+    return first_reach(s, cost, 0.0, NEVER_AFTER_DAYS)
+
+
+def first_crossing(s: Scenario, life: Lifecycle | None = None) -> float | None:
+    """First day within the horizon on which the fine-tuned arm has cost no more than prompting."""
+    life = life or lifecycle(s)
+    steps = sorted({*life.retrain_days, s.horizon_days})
+    active_until = s.horizon_days if life.fallback_day is None else life.fallback_day
+    gap, start = s.upfront_cost, 0.0  # fine-tuned minus prompted cumulative cost
+    for step in steps:
+        end = min(step, active_until)
+        if start < end:
+            reached = first_reach(s, gap, start, end)
+            if reached is not None:
+                return reached
+            gap -= saving_between(s, start, end)
+        elif gap <= 0:
+            return start
+        start = step
+        if step in life.retrain_days:
+            gap += s.retrain_charge
+    return None
+
+
+def min_calls_per_day(s: Scenario, life_days: float) -> float | None:
+    """Smallest day-0 volume whose accumulated saving repays training within `life_days`.
+
+    The saving accumulated by a given day is linear in the day-0 volume, and reaching the cost
+    by that day is the same as having reached it by then, so this is one division.
+    """
+    if s.saving_per_call <= 0:
+        return None
+    volume = growth_integral(s.monthly_growth, 0, life_days)
+    return (s.training_cost + s.hosting_per_day * life_days) / (s.saving_per_call * volume)
+
+
+def break_even(s: Scenario) -> BreakEven:
+    life = lifecycle(s)
+    training_payback = payback(s, s.training_cost)
+    life_end = life.life_days if life.life_days is not None else s.horizon_days
+    return BreakEven(
+        daily_net_saving=daily_net_saving(s),
+        saving_per_call=s.saving_per_call,
+        payback_days=payback(s, s.upfront_cost),
+        training_payback_days=training_payback,
+        first_crossing_days=first_crossing(s, life),
+        net_saving_at_horizon=prompted_cost(s, s.horizon_days)
+        - fine_tuned_cost(s, s.horizon_days, life),
+        horizon_days=s.horizon_days,
+        life=life,
+        redo_before_payback=life.life_days is not None
+        and training_payback is not None
+        and training_payback > life.life_days,
+        min_calls_per_day=min_calls_per_day(s, life_end),
+    )
