@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -110,6 +111,67 @@ def breakeven(
     else:
         for line in breakeven_view.lines(scenario, result):
             out.print(line)
+
+
+@app.command()
+def prices(
+    model: Annotated[
+        str | None, typer.Argument(help="Show one model (fine-tuned ids too).")
+    ] = None,
+    provider: Annotated[str, typer.Option(help="Provider of MODEL.")] = "openai",
+) -> None:
+    """List the dated, sourced price catalog, or one model's prices and their sources."""
+    from advisor.pricing import entry_detail, load_catalog, lookup, prices_table
+
+    out.print(entry_detail(lookup(provider, model)) if model else prices_table(load_catalog()))
+
+
+def _price_overrides(values: list[str] | None) -> dict:
+    from advisor.pricing import parse_price_override
+
+    return dict(parse_price_override(v) for v in values or [])
+
+
+@app.command()
+def evaluate(
+    study: Annotated[Path, typer.Argument(help="The study file (TOML).")],
+    base_url: Annotated[
+        str | None, typer.Option(help="Send every candidate's requests to this endpoint.")
+    ] = None,
+    max_spend: Annotated[
+        float | None, typer.Option(help="Refuse or stop the run before it spends this, USD.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default reports/<study name>).")
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight.", min=1)] = None,
+    price: Annotated[
+        list[str] | None,
+        typer.Option(help="MODEL=INPUT,CACHED,OUTPUT in USD per 1M tokens; repeatable."),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Day 0 of the cost model (ISO date).")] = None,
+) -> int:
+    """Run the eval set through every candidate, score it and write results.json."""
+    from advisor.evaluate import EvaluateOptions, evaluate, plan_run
+    from advisor.progress import progress_bar
+
+    options = EvaluateOptions(
+        study_path=study,
+        base_url=base_url,
+        max_spend=max_spend,
+        out=out_dir,
+        concurrency=concurrency,
+        price_overrides=_price_overrides(price),
+        as_of=_as_of(as_of) if as_of else None,
+    )
+    plan = plan_run(options)
+    with progress_bar(err, len(plan.requests)) as update:
+        outcome = evaluate(plan, concurrency=concurrency, on_progress=update)
+    from advisor.summary import run_lines
+
+    for line in run_lines(outcome):
+        out.print(line)
+    return outcome.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,216 @@
+"""`results.json` and the per-example file: what a run measured, enough to re-cost and re-render.
+
+Pydantic models with a `version`, closed to unknown keys, so that `advisor report` reads exactly
+what `advisor evaluate` wrote. Files are written atomically: a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from advisor.errors import InputError, RunError
+
+VERSION = 1
+RESULTS_FILE = "results.json"
+EXAMPLES_FILE = "examples.jsonl"
+_Closed = ConfigDict(extra="forbid")
+
+
+class PriceInfo(BaseModel):
+    model_config = _Closed
+    input: float
+    cached_input: float
+    output: float
+    source: str
+
+
+class LabelRow(BaseModel):
+    model_config = _Closed
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class LabelTable(BaseModel):
+    model_config = _Closed
+    labels: list[str]
+    per_class: list[LabelRow]
+    confusion: list[list[int]]
+    """confusion[i][j]: examples expecting labels[i] answered labels[j]."""
+
+
+class MetricsOut(BaseModel):
+    model_config = _Closed
+    primary: str
+    """Name of the primary metric (accuracy for labels)."""
+    value: float | None
+    """Its value over the scored calls; None when nothing could be scored."""
+    n: int
+    errors: int
+    invalid: int
+    others: dict[str, float] = {}
+    labels: LabelTable | None = None
+
+
+class UsageMeans(BaseModel):
+    """Mean tokens per successful call, as the endpoint reported them."""
+
+    model_config = _Closed
+    calls: int
+    prompt_tokens: float
+    cached_tokens: float
+    completion_tokens: float
+
+
+class Latency(BaseModel):
+    model_config = _Closed
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    mean: float | None
+
+
+class CandidateResult(BaseModel):
+    """One candidate's measurements."""
+
+    model_config = _Closed
+    name: str
+    role: Literal["incumbent", "challenger"]
+    model: str
+    provider: str
+    fine_tune: bool
+    base_model: str | None
+    base_url: str
+    answered_models: dict[str, int]
+    """Model ids as the endpoint reported them, with how many answers each."""
+    prices: PriceInfo
+    requests: int
+    errors: int
+    finish_reasons: dict[str, int]
+    metrics: MetricsOut
+    usage: UsageMeans
+    cost_per_call: float | None
+    """Mean measured cost of one call in USD, from its usage and prices."""
+    latency_ms: Latency
+    spend: float
+    """USD spent on this candidate's calls in this run (answers from the cache cost nothing)."""
+
+
+class Call(BaseModel):
+    """One answer of one candidate to one example (one repeat)."""
+
+    model_config = _Closed
+    repeat: int
+    score: float | None
+    prompt_tokens: int
+    cached_tokens: int
+    completion_tokens: int
+    finish_reason: str | None
+    error: str | None
+    latency_ms: float | None
+
+
+class ExampleResult(BaseModel):
+    model_config = _Closed
+    id: str
+    metadata: dict[str, str]
+    expected: Any
+    calls: dict[str, list[Call]]
+    """By candidate name."""
+
+
+class RunInfo(BaseModel):
+    model_config = _Closed
+    mode: Literal["live", "record", "replay"]
+    started: str
+    finished: str
+    duration_s: float
+    requests: int
+    from_cache: int
+    retries: int
+    rate_limited: int
+    errors: int
+    spend: float
+    """USD spent by this run, judge calls included."""
+    max_spend: float | None
+    stopped_at_spend_cap: bool
+    versions: dict[str, str]
+
+
+class Results(BaseModel):
+    """Everything a run measured."""
+
+    model_config = _Closed
+    version: int = VERSION
+    status: Literal["complete", "partial"]
+    """partial: stopped before every example was answered (spend cap)."""
+    name: str
+    as_of: date
+    note: str
+    study: dict[str, Any]
+    """The study as validated, so a report can be re-costed without the study file."""
+    study_path: str
+    evalset: dict[str, Any]
+    scorer: dict[str, Any]
+    run: RunInfo
+    candidates: list[CandidateResult]
+    examples: list[ExampleResult]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, then rename over the target."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
+    write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def prepare_out_dir(out: Path) -> None:
+    """Fail before anything is sent if the run folder cannot be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"{out}: cannot write the run folder here ({reason})") from None
+
+
+def save(results: Results, out: Path, examples: list[dict[str, Any]]) -> Path:
+    try:
+        write_jsonl_atomic(out / EXAMPLES_FILE, examples)
+        path = out / RESULTS_FILE
+        write_atomic(path, results.model_dump_json(indent=1))
+    except OSError as exc:
+        raise RunError(f"{out}: cannot write the results ({exc.strerror})") from None
+    return path
+
+
+def load(path: Path) -> Results:
+    from pydantic import ValidationError
+
+    try:
+        return Results.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such results file") from None
+    except ValidationError as exc:
+        raise InputError(
+            f"{path}: not a results file of this version: {exc.errors()[0]['msg']}"
+        ) from None

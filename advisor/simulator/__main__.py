@@ -1,0 +1,3 @@
+from advisor.simulator import main
+
+raise SystemExit(main())

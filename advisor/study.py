@@ -1,0 +1,223 @@
+"""The study file: what to evaluate, against what, and the assumptions of the cost model.
+
+A TOML file validated by pydantic, closed to unknown keys; every error names the file, the key and
+what is wrong. Paths inside it are relative to the study file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from advisor.errors import InputError
+from advisor.evalset import EvalFields
+from advisor.pricing import PriceOverride
+from advisor.scoring import ScorerConfig
+
+_Closed = ConfigDict(extra="forbid")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]*$")
+
+
+class Candidate(BaseModel):
+    """One model answering the eval set: the incumbent or a challenger."""
+
+    model_config = _Closed
+
+    name: str
+    """Short, unique, shown everywhere; letters, digits, space, '.', '_', '+', '-'."""
+    role: Literal["incumbent", "challenger"] = "challenger"
+    model: str
+    """The model id sent to the endpoint, e.g. `ft:gpt-4o-mini-2024-07-18:org::abc`."""
+    provider: str = "openai"
+    """Prices and lifecycle come from the catalog by (provider, model)."""
+    base_model: str | None = None
+    """For a fine-tune: the snapshot it is (or would be) trained on; makes it a fine-tune."""
+    fine_tuned: bool | None = None
+    """Force the candidate to count as a fine-tune (default: `ft:` ids or a `base_model`)."""
+    template: str
+    """Jinja2 file rendering the chat messages (relative to the study)."""
+    params: dict[str, Any] = {}
+    """Sampling parameters sent with every request (temperature, max_tokens, seed, ...)."""
+    base_url: str | None = None
+    """OpenAI-compatible endpoint; default: the OpenAI API (or --base-url)."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """Environment variable holding the key; the key itself never goes in a file."""
+    prices: PriceOverride | None = None
+    """Overrides of the catalog's prices (USD per 1M tokens, training, hosting)."""
+    training_cost: float | None = Field(default=None, ge=0)
+    """Fixed training cost in USD, instead of the estimate from the catalog."""
+    training_tokens: int | None = Field(default=None, ge=0)
+    """Tokens in the training file (per epoch), to price training from the catalog."""
+    epochs: int = Field(default=3, ge=1)
+    hosting_per_hour: float | None = Field(default=None, ge=0)
+
+    @property
+    def is_fine_tune(self) -> bool:
+        if self.fine_tuned is not None:
+            return self.fine_tuned
+        return self.base_model is not None or self.model.startswith("ft:")
+
+
+class Traffic(BaseModel):
+    """Production traffic the cost model projects over the horizon."""
+
+    model_config = _Closed
+
+    calls_per_day: float = Field(ge=0)
+    monthly_growth: float = Field(default=0.0, gt=-1)
+    """0.05 is 5% a month, compounded continuously."""
+    horizon_months: float | None = Field(default=None, gt=0)
+    horizon_days: float | None = Field(default=None, gt=0)
+    cached_share: float | None = Field(default=None, ge=0, le=1)
+    """Share of the incumbent's prompt tokens cached in production; replaces the eval's share."""
+
+    @model_validator(mode="after")
+    def _one_horizon(self) -> Traffic:
+        if self.horizon_months is not None and self.horizon_days is not None:
+            raise ValueError("give horizon_months or horizon_days, not both")
+        return self
+
+
+class Lifecycle(BaseModel):
+    """How long a fine-tune lives and what it costs besides its calls."""
+
+    model_config = _Closed
+
+    months_between_updates: float | None = Field(default=None, gt=0)
+    """Expected months until the base model is replaced; the fine-tune is redone then."""
+    task_stable: bool = True
+    """False when instructions or output format change often: fine-tuning is ruled out."""
+    error_cost: float = Field(default=0.0, ge=0)
+    """Cost in USD of one wrong answer in production; 0 leaves quality out of the money."""
+    one_time_cost: float = Field(default=0.0, ge=0)
+    """Labelling, engineering and eval runs for a fine-tune, USD."""
+    retrain_cost: float | None = Field(default=None, ge=0)
+
+
+class Decision(BaseModel):
+    """How sure the verdict must be."""
+
+    model_config = _Closed
+
+    margin: float = Field(default=0.02, ge=0, le=1)
+    """The quality loss that matters (absolute, in the primary metric)."""
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    power: float = Field(default=0.8, gt=0, lt=1)
+    seed: int = 20261128
+    """Seed of the bootstrap and permutation tests, stored with the results."""
+
+
+class RunSettings(BaseModel):
+    """How the eval is run."""
+
+    model_config = _Closed
+
+    concurrency: int = Field(default=16, ge=1, le=1024)
+    repeats: int = Field(default=1, ge=1, le=100)
+    max_spend: float | None = Field(default=None, ge=0)
+    """Refuse or stop the run before it spends more than this, USD."""
+    timeout: float = Field(default=60.0, gt=0)
+    """Seconds for one request."""
+    retry_deadline: float = Field(default=600.0, gt=0)
+    """Seconds after which a request that keeps failing is given up as an error."""
+    output_estimate_tokens: int = Field(default=256, ge=1)
+    """Output tokens assumed per call for the spend estimate when max_tokens is not set."""
+    out: str | None = None
+    """Run folder (default reports/<study name> beside the study's folder)."""
+
+
+class FixtureSettings(BaseModel):
+    model_config = _Closed
+
+    redact: list[str] = []
+    """Regular expressions for personal data, removed from what is recorded and from its key."""
+
+
+class Study(BaseModel):
+    """A whole study file."""
+
+    model_config = _Closed
+
+    name: str
+    description: str = ""
+    note: str = ""
+    """Shown prominently in reports, e.g. where the answers came from."""
+    as_of: date | None = None
+    """Day 0 of the cost model; default: the day of a live or recording run."""
+    evalset: EvalFields
+    scorer: ScorerConfig
+    candidates: list[Candidate] = Field(min_length=1)
+    traffic: Traffic
+    lifecycle: Lifecycle = Lifecycle()
+    decision: Decision = Decision()
+    run: RunSettings = RunSettings()
+    fixtures: FixtureSettings = FixtureSettings()
+
+    @model_validator(mode="after")
+    def _check(self) -> Study:
+        if not _NAME.match(self.name):
+            raise ValueError(f"name {self.name!r} may hold letters, digits, ' ._+-' only")
+        names = [c.name for c in self.candidates]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"candidate name {name!r} is used twice")
+            if not _NAME.match(name):
+                raise ValueError(f"candidate name {name!r} may hold letters, digits, ' ._+-' only")
+        incumbents = [c.name for c in self.candidates if c.role == "incumbent"]
+        if len(incumbents) > 1:
+            raise ValueError(f"only one candidate can be the incumbent (got {incumbents})")
+        for pattern in self.fixtures.redact:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"fixtures.redact pattern {pattern!r} is invalid: {exc}") from None
+        return self
+
+    @property
+    def incumbent(self) -> Candidate | None:
+        return next((c for c in self.candidates if c.role == "incumbent"), None)
+
+    @property
+    def challengers(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.role == "challenger"]
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """('candidates', 1, 'role') -> 'candidates[1].role'."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def validation_message(path: Path | str, exc: ValidationError) -> str:
+    """One line for the first problem of a pydantic error, with how many more there are."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = _where(tuple(p for p in first["loc"] if not str(p).startswith("function-after")))
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{path}: {loc + ': ' if loc else ''}{message}{more}"
+
+
+def load_study(path: Path) -> Study:
+    """Read and validate a study file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such study file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Study.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(validation_message(path, exc)) from None

@@ -1,0 +1,35 @@
+"""The few lines `advisor evaluate` prints when a run ends."""
+
+from __future__ import annotations
+
+from advisor.evaluate import Outcome
+from advisor.formatting import money
+
+
+def run_lines(outcome: Outcome) -> list[str]:
+    r = outcome.results
+    lines = []
+    if r.note:
+        lines.append(f"Note: {r.note}")
+    for c in r.candidates:
+        value = "n/a" if c.metrics.value is None else f"{c.metrics.value:.4f}"
+        cost = "n/a" if c.cost_per_call is None else money(c.cost_per_call)
+        lines.append(
+            f"{c.name} ({c.role}, {c.model}): {c.metrics.primary} {value} over {c.metrics.n}"
+            f" answers, {cost} a call, {c.errors} error(s)"
+        )
+    run = r.run
+    lines.append(
+        f"{run.requests} requests ({run.from_cache} from the cache, {run.retries} retries), "
+        f"spent {money(run.spend)} in {run.duration_s:.1f} s; status {r.status}"
+    )
+    if run.stopped_at_spend_cap:
+        lines.append(
+            f"Stopped at the spend cap of {money(run.max_spend or 0)}: results are partial"
+        )
+    if run.errors:
+        lines.append(
+            f"{run.errors} example(s) in error: see {outcome.path.parent / 'examples.jsonl'}"
+        )
+    lines.append(f"Wrote {outcome.path}")
+    return lines
