@@ -45,8 +45,9 @@ class ResponseCache:
     def get(self, key: str) -> dict[str, Any] | None:
         return self._entries.get(key)
 
-    def put(self, key: str, body: dict[str, Any], latency_ms: float) -> None:
-        entry = {"key": key, "latency_ms": latency_ms, "body": body}
+    def put(self, key: str, body: dict[str, Any], latency_ms: float, tag: str = "") -> None:
+        """Store a response; `tag` (candidate/example/repeat) is for people reading the file."""
+        entry = {"key": key, "tag": tag, "latency_ms": latency_ms, "body": body}
         self._entries[key] = entry
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -150,28 +150,111 @@ def evaluate(
         typer.Option(help="MODEL=INPUT,CACHED,OUTPUT in USD per 1M tokens; repeatable."),
     ] = None,
     as_of: Annotated[str | None, typer.Option(help="Day 0 of the cost model (ISO date).")] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Call the endpoints and record every exchange.")
+    ] = False,
+    replay: Annotated[
+        bool, typer.Option("--replay", help="Serve every request from the fixtures, offline.")
+    ] = False,
+    fixtures: Annotated[
+        Path | None, typer.Option(help="Fixtures folder (default fixtures/<study name>).")
+    ] = None,
 ) -> int:
     """Run the eval set through every candidate, score it and write results.json."""
-    from advisor.evaluate import EvaluateOptions, evaluate, plan_run
+    from advisor.errors import InputError
+    from advisor.evaluate import (
+        EvaluateOptions,
+        evaluate,
+        fixtures_folder,
+        open_wire,
+        plan_run,
+    )
     from advisor.progress import progress_bar
+    from advisor.study import load_study
 
+    if record and replay:
+        raise InputError("choose --record or --replay, not both")
+    mode = "record" if record else "replay" if replay else "live"
+    loaded = load_study(study)
+    folder = fixtures_folder(loaded, fixtures)
+    day0 = _as_of(as_of) if as_of else None
+    if mode == "replay" and day0 is None and loaded.as_of is None:
+        from advisor.fixtures import recorded_as_of
+
+        day0 = recorded_as_of(folder)
     options = EvaluateOptions(
         study_path=study,
+        mode=mode,
         base_url=base_url,
         max_spend=max_spend,
         out=out_dir,
         concurrency=concurrency,
         price_overrides=_price_overrides(price),
-        as_of=_as_of(as_of) if as_of else None,
+        as_of=day0,
     )
-    plan = plan_run(options)
-    with progress_bar(err, len(plan.requests)) as update:
-        outcome = evaluate(plan, concurrency=concurrency, on_progress=update)
+    plan = plan_run(options, loaded)
+    workers = concurrency or loaded.run.concurrency
+    with (
+        open_wire(plan, mode, folder, workers) as wire,
+        progress_bar(err, len(plan.requests)) as update,
+    ):
+        outcome = evaluate(plan, wire, concurrency=concurrency, on_progress=update)
     from advisor.summary import run_lines
 
     for line in run_lines(outcome):
         out.print(line)
     return outcome.exit_code
+
+
+@app.command()
+def simulate(
+    config: Annotated[Path, typer.Argument(help="Simulator config (TOML).")],
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
+) -> None:
+    """Serve a local OpenAI-compatible simulated endpoint (for tests, demos and fixtures)."""
+    from advisor.simulator import SimConfig, serve
+
+    serve(
+        SimConfig.from_toml(config),
+        host,
+        port,
+        on_listening=lambda url: out.print(url, markup=False),
+    )
+
+
+fixtures_app = typer.Typer(help="Recorded HTTP exchanges.", no_args_is_help=True)
+app.add_typer(fixtures_app, name="fixtures")
+
+
+@fixtures_app.command("check")
+def fixtures_check(
+    study: Annotated[Path, typer.Argument(help="The study file (TOML).")],
+    fixtures: Annotated[
+        Path | None, typer.Option(help="Fixtures folder (default fixtures/<study name>).")
+    ] = None,
+) -> int:
+    """List the study's requests with no recording and the recordings no request uses."""
+    from advisor import fixtures as fx
+    from advisor.evaluate import EvaluateOptions, fixtures_folder, plan_run
+    from advisor.study import load_study
+
+    loaded = load_study(study)
+    folder = fixtures_folder(loaded, fixtures)
+    plan = plan_run(EvaluateOptions(study_path=study, mode="replay"), loaded)
+    store = fx.FixtureStore(folder)
+    redactor = fx.Redactor(loaded.fixtures.redact)
+    misses = fx.find_misses(store, plan.requests, redactor)
+    unused = fx.unused_recordings(store, plan.requests, redactor)
+    for miss in misses:
+        out.print(f"missing: {miss.describe()}", markup=False)
+    for exchange in unused:
+        out.print(f"unused: {exchange.tag} ({exchange.method} {exchange.path})", markup=False)
+    out.print(
+        f"{len(plan.requests)} requests, {len(plan.requests) - len(misses)} recorded, "
+        f"{len(misses)} missing, {len(unused)} unused recordings in {folder}"
+    )
+    return 1 if misses else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,14 @@ TAG_HEADER = "x-advisor-request"
 """Names candidate, example and repeat on every request: fixtures are keyed by it."""
 
 
+def build_transport(concurrency: int) -> httpx2.AsyncBaseTransport:
+    """The transport under the SDK, its pool sized to the run's concurrency."""
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx2.AsyncHTTPTransport(limits=limits)
+
+
 def build_client(
     base_url: str,
     api_key: str,
@@ -29,11 +37,8 @@ def build_client(
     import httpx2
     import openai
 
-    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    if transport is None:
-        transport = httpx2.AsyncHTTPTransport(limits=limits)
     http_client = httpx2.AsyncClient(
-        transport=transport, limits=limits, timeout=httpx2.Timeout(timeout), trust_env=False
+        transport=transport or build_transport(concurrency), timeout=httpx2.Timeout(timeout)
     )
     return openai.AsyncOpenAI(
         base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout, http_client=http_client

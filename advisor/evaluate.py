@@ -11,7 +11,8 @@ import asyncio
 import os
 import platform
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from advisor import results as res
 from advisor.cache import ResponseCache, request_key
-from advisor.errors import InputError
+from advisor.errors import FixtureMissError, InputError
 from advisor.evalset import EvalSet, Example, load_evalset
 from advisor.pricing import PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
@@ -282,7 +283,51 @@ class Wire:
 
     @property
     def uses_cache(self) -> bool:
-        return self.mode != "replay"
+        """Only live runs use the response cache: a recording must see every exchange, and a
+        replay must depend on nothing but the fixtures."""
+        return self.mode == "live"
+
+
+def fixtures_folder(study: Study, given: Path | None) -> Path:
+    return given or Path("fixtures") / study.name
+
+
+@contextmanager
+def open_wire(plan: Plan, mode: Mode, folder: Path, concurrency: int) -> Iterator[Wire]:
+    """The wire of a run: live, recording to `folder`, or replaying from it.
+
+    Replay checks every request against the fixtures first: a request with no recording is an
+    error naming its example, before anything runs.
+    """
+    if mode == "live":
+        yield Wire()
+        return
+    from advisor import fixtures as fx
+    from advisor.client import build_transport
+    from advisor.runner import VirtualClock
+
+    redactor = fx.Redactor(plan.study.fixtures.redact)
+    store = fx.FixtureStore(folder)
+    if mode == "record":
+        urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
+        store.write_meta(plan.study.name, plan.as_of)
+        transports = {
+            url: fx.recording_transport(store, redactor, build_transport(concurrency))
+            for url in urls
+        }
+        try:
+            yield Wire("record", transports)
+        finally:
+            store.close()
+        return
+    misses = fx.find_misses(store, plan.requests, redactor)
+    if misses:
+        more = (
+            f" (and {len(misses) - 1} more; see advisor fixtures check)" if len(misses) > 1 else ""
+        )
+        raise FixtureMissError(f"{folder}: {misses[0].describe()}{more}")
+    with fx.replaying(store, redactor):
+        yield Wire("replay", clock=VirtualClock())
 
 
 async def _run(
@@ -419,8 +464,14 @@ def _metrics_out(metrics: Any) -> res.MetricsOut:
 
 
 def _candidate_result(
-    plan: Plan, arm: Arm, completions: list[Completion], scores: dict, judge_spend: float
+    plan: Plan,
+    arm: Arm,
+    completions: list[Completion],
+    scores: dict,
+    judge_spend: float,
+    paid: bool,
 ) -> res.CandidateResult:
+    """One candidate's figures; `paid` is False in replay, where nothing was spent."""
     candidate = next(c for c in plan.study.candidates if c.name == arm.name)
     examples = plan.examples
     mine = [c for c in completions if c.candidate == arm.name]
@@ -464,7 +515,7 @@ def _candidate_result(
             p99=_percentile(latencies, 0.99),
             mean=sum(latencies) / len(latencies) if latencies else None,
         ),
-        spend=sum(c.cost for c in mine if not c.from_cache) + judge_spend,
+        spend=(sum(c.cost for c in mine if not c.from_cache) + judge_spend) * paid,
     )
 
 
@@ -493,7 +544,7 @@ def summarize(
     for j in judged:
         judge_spend[j.candidate.removeprefix(f"{JUDGE}.")] += 0.0 if j.from_cache else j.cost
     candidates = [
-        _candidate_result(plan, arm, completions, scores, judge_spend[arm.name])
+        _candidate_result(plan, arm, completions, scores, judge_spend[arm.name], mode != "replay")
         for arm in plan.arms
     ]
     by_example: dict[str, dict[str, list[Completion]]] = {}
@@ -568,7 +619,7 @@ def summarize(
             retries=progress.retries,
             rate_limited=progress.rate_limited,
             errors=errors,
-            spend=progress.spent,
+            spend=0.0 if mode == "replay" else progress.spent,
             max_spend=plan.max_spend,
             stopped_at_spend_cap=stopped,
             versions=_versions(),

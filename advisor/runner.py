@@ -74,7 +74,10 @@ class CallRequest:
 
     @property
     def tag(self) -> str:
-        return f"{self.candidate}/{self.example_id}/{self.repeat}"
+        """candidate/example/repeat, percent-encoded to fit an HTTP header."""
+        from urllib.parse import quote
+
+        return quote(f"{self.candidate}/{self.example_id}/{self.repeat}", safe=" /:._-+@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +302,7 @@ class Runner:
                 if completion.cost > self._dearest.get(request.candidate, 0.0):
                     self._dearest[request.candidate] = completion.cost
                 if self.cache is not None and completion.ok:
-                    self.cache.put(request.key, body, latency_ms)
+                    self.cache.put(request.key, body, latency_ms, request.tag)
                 if headers is not None and (reset := _exhausted_for(headers)):
                     flow.pause(reset)
                 return completion
@@ -325,7 +328,7 @@ class Runner:
                 "/chat/completions",
                 cast_to=httpx2.Response,
                 body=request.body,
-                options={"headers": {TAG_HEADER: _header_safe(request.tag)}},
+                options={"headers": {TAG_HEADER: request.tag}},
             )
         except openai.APIStatusError as exc:
             status = exc.status_code
@@ -397,10 +400,3 @@ class Runner:
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _header_safe(text: str) -> str:
-    """Header values must be ASCII: percent-encode the rest of an example id or name."""
-    from urllib.parse import quote
-
-    return quote(text, safe=" /:._-+@")

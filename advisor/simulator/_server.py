@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from advisor.client import TAG_HEADER
 from advisor.simulator._answers import Answerer
 from advisor.simulator._config import FaultKind, ModelSim, SimConfig
 from advisor.simulator._draw import draw
@@ -50,6 +51,9 @@ class Stats:
     """Invalid requests: 400, 401, 404."""
     faults: Counter[FaultKind] = field(default_factory=Counter)
     """Injected failures by kind."""
+    tags: Counter[str] = field(default_factory=Counter)
+    """Chat requests received per advisor request tag (candidate/example/repeat), so tests can
+    tell which requests a run sent again."""
 
 
 class ApiError(Exception):
@@ -201,6 +205,7 @@ class Simulator:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        self.stats.tags[request.headers.get(TAG_HEADER, "")] += 1
         chat = parse_chat(body)
         sim = self._model(chat.model)
         fault = self._faults.decide(body)

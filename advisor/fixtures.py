@@ -1,0 +1,435 @@
+"""Recorded HTTP exchanges: record a live run at the transport, replay it offline through respx.
+
+Each exchange is one JSON line in `fixtures/<study>/<candidate>.jsonl`: the request (host, method,
+path, canonical body) and what came back (status, the headers that matter, body), or the
+connection error. Exchanges are keyed by the runner's tag (candidate/example/repeat), method, path
+and canonical body; a key keeps its attempts in order, so a 429 then a 200 replays as a 429 then
+a 200. Credentials never reach disk: request headers are not stored, response headers are kept
+from a short list, query keys that carry secrets are dropped, and the study's redaction patterns
+and the API key itself are scrubbed from everything stored, key included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from advisor.client import TAG_HEADER
+from advisor.errors import FixtureMissError, InputError
+from advisor.runner import RETRY_STATUSES, CallRequest
+
+META_FILE = "meta.json"
+REDACTED = "[REDACTED]"
+_SECRET_QUERY_KEYS = {"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"}
+_KEPT_HEADERS = {
+    "content-type",
+    "retry-after",
+    "retry-after-ms",
+    "openai-processing-ms",
+    "openai-version",
+    "x-request-id",
+    "openai-model",
+}
+MOCKER = "advisor-httpcore2"
+
+
+def _keep_header(name: str) -> bool:
+    return name in _KEPT_HEADERS or name.startswith("x-ratelimit-")
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def exchange_key(tag: str, method: str, path: str, body: Any) -> str:
+    return hashlib.sha256(canonical([tag, method, path, body]).encode()).hexdigest()
+
+
+class Redactor:
+    """Removes personal data (the study's patterns) and secrets from what is stored."""
+
+    def __init__(self, patterns: Sequence[str] = (), secrets: Sequence[str] = ()) -> None:
+        self.patterns = [re.compile(p) for p in patterns]
+        self.secrets = [s for s in secrets if s]
+
+    def text(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        for pattern in self.patterns:
+            text = pattern.sub(REDACTED, text)
+        return text
+
+    def value(self, value: Any) -> Any:
+        """Apply to every string of a JSON value, keys included."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {self.text(k): self.value(v) for k, v in value.items()}
+        return value
+
+    def path(self, raw_path: str) -> str:
+        """Drop query keys that carry secrets; redact the rest."""
+        parts = urlsplit(raw_path)
+        query = [
+            (k, self.text(v))
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in _SECRET_QUERY_KEYS
+        ]
+        return self.text(parts.path) + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One recorded attempt."""
+
+    key: str
+    tag: str
+    attempt: int
+    host: str
+    method: str
+    path: str
+    body: Any
+    status: int | None
+    """None when the connection failed without a response."""
+    headers: dict[str, str]
+    response: Any
+    """Parsed JSON body, or the raw text when it was not JSON."""
+    response_is_json: bool
+    error: str | None
+    """The transport exception's class name when there was no response."""
+
+    @property
+    def final(self) -> bool:
+        """A response the runner will not retry: the key is fully recorded."""
+        if self.status is None or self.status in RETRY_STATUSES:
+            return False
+        return self.status != 200 or self.response_is_json
+
+    def to_json(self) -> dict[str, Any]:
+        response: dict[str, Any] = {"status": self.status, "headers": self.headers}
+        if self.error is not None:
+            response = {"error": self.error}
+        elif self.response_is_json:
+            response["body"] = self.response
+        else:
+            response["body_text"] = self.response
+        return {
+            "key": self.key,
+            "tag": self.tag,
+            "attempt": self.attempt,
+            "request": {
+                "host": self.host,
+                "method": self.method,
+                "path": self.path,
+                "body": self.body,
+            },
+            "response": response,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Exchange:
+        request, response = data["request"], data["response"]
+        return cls(
+            key=data["key"],
+            tag=data["tag"],
+            attempt=data["attempt"],
+            host=request["host"],
+            method=request["method"],
+            path=request["path"],
+            body=request["body"],
+            status=response.get("status"),
+            headers=response.get("headers", {}),
+            response=response.get("body", response.get("body_text")),
+            response_is_json="body" in response,
+            error=response.get("error"),
+        )
+
+
+class FixtureStore:
+    """The recorded exchanges of one study, by key, in attempt order."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.by_key: dict[str, list[Exchange]] = defaultdict(list)
+        self._files: dict[str, Any] = {}
+        for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for number, line in enumerate(lines, 1):
+                try:
+                    data = json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by an interrupted recording
+                try:
+                    exchange = Exchange.from_json(data)
+                except (KeyError, TypeError, AttributeError):
+                    raise InputError(f"{path}:{number}: not a recorded exchange") from None
+                self.by_key[exchange.key].append(exchange)
+        for attempts in self.by_key.values():
+            attempts.sort(key=lambda e: e.attempt)
+
+    def complete(self, key: str) -> Exchange | None:
+        attempts = self.by_key.get(key)
+        return attempts[-1] if attempts and attempts[-1].final else None
+
+    def add(self, exchange: Exchange) -> None:
+        self.by_key[exchange.key].append(exchange)
+        candidate = unquote(exchange.tag.split("/", 1)[0])
+        name = re.sub(r"[^A-Za-z0-9._+-]", "_", candidate) or "_"
+        file = self._files.get(name)
+        if file is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{name}.jsonl"
+            file = self._files[name] = path.open("a", encoding="utf-8")
+            if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
+                file.write("\n")  # end the line an interrupted recording cut short
+        file.write(canonical(exchange.to_json()) + "\n")
+        file.flush()
+
+    def close(self) -> None:
+        for file in self._files.values():
+            file.close()
+        self._files.clear()
+
+    def write_meta(self, study: str, as_of: date) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "version": 1,
+            "study": study,
+            "as_of": as_of.isoformat(),
+            "recorded": datetime.now(UTC).isoformat(timespec="seconds"),
+            "note": "Recorded with advisor evaluate --record; replay with --replay.",
+        }
+        (self.folder / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+
+
+def recorded_as_of(folder: Path) -> date | None:
+    """The `as_of` of a recording, which replay reuses so its answer does not drift."""
+    path = folder / META_FILE
+    if not path.exists():
+        return None
+    return date.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["as_of"])
+
+
+def request_exchange_key(request: CallRequest, redactor: Redactor) -> str:
+    """The key a runner request will have on the wire (POST /v1/chat/completions)."""
+    path = urlsplit(request.base_url).path.rstrip("/") + "/chat/completions"
+    return exchange_key(request.tag, "POST", redactor.path(path), redactor.value(request.body))
+
+
+# --- recording -------------------------------------------------------------------------------
+
+
+def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> Any:
+    """Wrap `inner` (an httpx2 transport): record every exchange, serve what is recorded."""
+    import httpx2
+
+    class RecordingTransport(httpx2.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = inner
+
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            body = json.loads(await request.aread() or b"null")
+            secrets = [request.headers.get("authorization", "").removeprefix("Bearer ").strip()]
+            scrub = Redactor([p.pattern for p in redactor.patterns], secrets)
+            path = scrub.path(request.url.raw_path.decode())
+            tag = request.headers.get(TAG_HEADER, "")
+            key = exchange_key(tag, request.method, path, scrub.value(body))
+            done = store.complete(key)
+            if done is not None:  # recorded by an interrupted earlier recording: not sent again
+                return _response(done, httpx2)
+            attempt = len(store.by_key.get(key, []))
+            base = {
+                "key": key,
+                "tag": tag,
+                "attempt": attempt,
+                "host": request.url.netloc.decode(),
+                "method": request.method,
+                "path": path,
+                "body": scrub.value(body),
+            }
+            try:
+                response = await self.inner.handle_async_request(request)
+                content = await response.aread()
+            except httpx2.TransportError as exc:
+                store.add(
+                    Exchange(
+                        **base,
+                        status=None,
+                        headers={},
+                        response=None,
+                        response_is_json=False,
+                        error=type(exc).__name__,
+                    )
+                )
+                raise
+            text = content.decode("utf-8", errors="replace")
+            try:
+                parsed, is_json = scrub.value(json.loads(text)), True
+            except ValueError:
+                parsed, is_json = scrub.text(text), False
+            headers = {
+                k.lower(): scrub.text(v)
+                for k, v in response.headers.items()
+                if _keep_header(k.lower())
+            }
+            store.add(
+                Exchange(
+                    **base,
+                    status=response.status_code,
+                    headers=headers,
+                    response=parsed,
+                    response_is_json=is_json,
+                    error=None,
+                )
+            )
+            return httpx2.Response(
+                response.status_code, headers=response.headers, content=content, request=request
+            )
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    return RecordingTransport()
+
+
+def _response(exchange: Exchange, httpx_module: Any) -> Any:
+    content = (
+        canonical(exchange.response) if exchange.response_is_json else exchange.response or ""
+    ).encode()
+    headers = {k: v for k, v in exchange.headers.items() if k != "content-length"}
+    return httpx_module.Response(exchange.status, headers=headers, content=content)
+
+
+# --- replay ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Miss:
+    request: CallRequest
+    closest: Exchange | None
+    differences: tuple[str, ...]
+
+    def describe(self) -> str:
+        where = f"example {self.request.example_id!r}, candidate {self.request.candidate!r}"
+        if self.closest is None:
+            return f"no recording for {where}"
+        return (
+            f"no recording for {where}; the closest recorded request ({self.closest.tag}) "
+            f"differs in {', '.join(self.differences)}"
+        )
+
+
+def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b)):
+            out += _differences(a.get(k), b.get(k), f"{path}.{k}" if path else k)
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        out = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += _differences(x, y, f"{path}[{i}]")
+        return out
+    return [] if a == b else [path or "body"]
+
+
+def find_misses(
+    store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
+) -> list[Miss]:
+    """Requests of a run with no complete recording, each with its closest recording."""
+    by_tag: dict[str, list[Exchange]] = defaultdict(list)
+    for attempts in store.by_key.values():
+        by_tag[attempts[-1].tag].append(attempts[-1])
+    misses = []
+    for request in requests:
+        if store.complete(request_exchange_key(request, redactor)) is not None:
+            continue
+        body = redactor.value(request.body)
+        tag = request.tag
+        candidates = by_tag.get(tag) or [
+            e for t, es in by_tag.items() if t.split("/")[0] == tag.split("/")[0] for e in es
+        ]
+        scored = [(_differences(e.body, body), e) for e in candidates]
+        if scored:
+            diff, closest = min(scored, key=lambda s: len(s[0]))
+            misses.append(Miss(request, closest, tuple(diff[:5]) or ("tag",)))
+        else:
+            misses.append(Miss(request, None, ()))
+    return misses
+
+
+def unused_recordings(
+    store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
+) -> list[Exchange]:
+    """Recordings no request of the run uses (the judge's, which depend on answers, aside)."""
+    used = {request_exchange_key(r, redactor) for r in requests}
+    return [
+        attempts[-1]
+        for key, attempts in store.by_key.items()
+        if key not in used and not attempts[-1].tag.startswith("judge.")
+    ]
+
+
+def _register_mocker() -> None:
+    """respx patches httpcore by default; openai 3 sends through httpcore2 (see DESIGN)."""
+    from respx.mocks import HTTPCoreMocker, Mocker
+
+    if MOCKER in Mocker.registry:
+        return
+
+    class HTTPCore2Mocker(HTTPCoreMocker):
+        name = MOCKER
+        targets: ClassVar[list[str]] = [
+            t.replace("httpcore.", "httpcore2.", 1) for t in HTTPCoreMocker.targets
+        ]
+
+
+@contextmanager
+def replaying(store: FixtureStore, redactor: Redactor) -> Iterator[list[str]]:
+    """Serve every request from the store through respx; no request reaches a socket.
+
+    Yields the list of misses met while serving (requests past their recorded attempts).
+    """
+    import httpx
+    import respx
+
+    _register_mocker()
+    served: dict[str, int] = defaultdict(int)
+    misses: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content or b"null")
+        path = redactor.path(request.url.raw_path.decode())
+        tag = request.headers.get(TAG_HEADER, "")
+        key = exchange_key(tag, request.method, path, redactor.value(body))
+        attempts = store.by_key.get(key, [])
+        index = served[key]
+        served[key] += 1
+        if index >= len(attempts):
+            misses.append(f"{tag or request.url}: attempt {index + 1} was never recorded")
+            return httpx.Response(599, json={"error": {"message": "not recorded"}})
+        exchange = attempts[index]
+        if exchange.error is not None:
+            error = getattr(httpx, exchange.error, httpx.RemoteProtocolError)
+            raise error(f"recorded {exchange.error}", request=request)
+        return _response(exchange, httpx)
+
+    with respx.mock(using=MOCKER, assert_all_mocked=True, assert_all_called=False) as router:
+        router.route().mock(side_effect=serve)
+        yield misses
+    if misses:
+        raise FixtureMissError(
+            f"replay met requests with no recording: {misses[0]}"
+            + (f" (and {len(misses) - 1} more)" if len(misses) > 1 else "")
+        )
