@@ -223,6 +223,55 @@ def simulate(
     )
 
 
+@app.command()
+def report(
+    results_file: Annotated[Path, typer.Argument(help="A run's results.json.")],
+    calls_per_day: Annotated[float | None, typer.Option(help="Calls a day at the start.")] = None,
+    growth: Annotated[
+        float | None, typer.Option(help="Monthly traffic growth (0.05 = 5%).")
+    ] = None,
+    horizon_days: Annotated[float | None, typer.Option(help="Horizon in days.")] = None,
+    horizon_months: Annotated[float | None, typer.Option(help="Horizon in months.")] = None,
+    error_cost: Annotated[float | None, typer.Option(help="Cost of one wrong answer, USD.")] = None,
+    update_months: Annotated[
+        float | None, typer.Option(help="Expected months between base-model updates.")
+    ] = None,
+    price: Annotated[
+        list[str] | None,
+        typer.Option(help="MODEL=INPUT,CACHED,OUTPUT in USD per 1M tokens; repeatable."),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Day 0 of the cost model (ISO date).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write (default: beside the run).")
+    ] = None,
+) -> int:
+    """Re-cost and re-decide a finished run under other assumptions; no model is called."""
+    from advisor import recost as rc
+    from advisor import results as res
+
+    measured = res.load(results_file)
+    changes = rc.Changes(
+        calls_per_day=calls_per_day,
+        monthly_growth=growth,
+        horizon_days=horizon_days,
+        horizon_months=horizon_months,
+        error_cost=error_cost,
+        months_between_updates=update_months,
+        as_of=_as_of(as_of) if as_of else None,
+        price_overrides=_price_overrides(price),
+    )
+    run_dir = results_file.parent
+    target = out_dir or rc.default_out(run_dir)
+    rc.check_out(target, run_dir)
+    updated = rc.recost(measured, changes, results_file)
+    res.prepare_out_dir(target)
+    path = res.save_results(updated, target)
+    a = updated.analysis
+    out.print(f"Verdict: {a.verdict} (review by {a.review_by}): {a.summary}", markup=False)
+    out.print(f"Wrote {path}", markup=False)
+    return 0
+
+
 fixtures_app = typer.Typer(help="Recorded HTTP exchanges.", no_args_is_help=True)
 app.add_typer(fixtures_app, name="fixtures")
 

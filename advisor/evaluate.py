@@ -20,7 +20,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from advisor import results as res
+from advisor.analysis import Assumptions, training_cost
 from advisor.cache import ResponseCache, request_key
+from advisor.decision import analyze
 from advisor.errors import FixtureMissError, InputError
 from advisor.evalset import EvalSet, Example, load_evalset
 from advisor.pricing import PriceOverride, call_prices
@@ -82,6 +84,11 @@ class Plan:
     out: Path
     as_of: date
     max_spend: float | None
+    price_overrides: dict[str, PriceOverride]
+
+    @property
+    def assumptions(self) -> Assumptions:
+        return Assumptions(self.study, self.as_of, self.price_overrides)
 
     @property
     def examples(self) -> dict[str, Example]:
@@ -265,8 +272,23 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     check_api_keys([*arms, *([judge] if judge else [])], options.mode)
     res.prepare_out_dir(out)
     as_of = options.as_of or study.as_of or date.today()
+    assumptions = Assumptions(study, as_of, options.price_overrides)
+    for candidate in study.challengers:
+        if candidate.is_fine_tune:
+            training_cost(candidate, assumptions)  # fails now if it cannot be costed
     return Plan(
-        study, path, evalset, scorer, arms, judge, tuple(requests), estimate, out, as_of, max_spend
+        study,
+        path,
+        evalset,
+        scorer,
+        arms,
+        judge,
+        tuple(requests),
+        estimate,
+        out,
+        as_of,
+        max_spend,
+        options.price_overrides,
     )
 
 
@@ -645,5 +667,6 @@ def evaluate(
     results, rows = summarize(
         plan, completions, judged, progress, stopped, wire.mode, started, datetime.now(UTC)
     )
+    results.analysis = analyze(results, plan.assumptions)
     path = res.save(results, plan.out, rows)
     return Outcome(results, path)

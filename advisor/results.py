@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from advisor.decision import Analysis
 from advisor.errors import InputError, RunError
 
 VERSION = 1
@@ -163,6 +164,8 @@ class Results(BaseModel):
     scorer: dict[str, Any]
     run: RunInfo
     candidates: list[CandidateResult]
+    analysis: Analysis | None = None
+    """The verdict and every number behind it; None when the run could not be analysed."""
     examples: list[ExampleResult]
 
 
@@ -194,9 +197,17 @@ def prepare_out_dir(out: Path) -> None:
 
 
 def save(results: Results, out: Path, examples: list[dict[str, Any]]) -> Path:
+    """Write the per-example file, then results.json (whose presence marks a finished write)."""
     try:
         write_jsonl_atomic(out / EXAMPLES_FILE, examples)
-        path = out / RESULTS_FILE
+    except OSError as exc:
+        raise RunError(f"{out}: cannot write the results ({exc.strerror})") from None
+    return save_results(results, out)
+
+
+def save_results(results: Results, out: Path) -> Path:
+    path = out / RESULTS_FILE
+    try:
         write_atomic(path, results.model_dump_json(indent=1))
     except OSError as exc:
         raise RunError(f"{out}: cannot write the results ({exc.strerror})") from None

@@ -55,6 +55,10 @@ class Candidate(BaseModel):
     """Tokens in the training file (per epoch), to price training from the catalog."""
     epochs: int = Field(default=3, ge=1)
     hosting_per_hour: float | None = Field(default=None, ge=0)
+    """Hosting fee of the fine-tuned deployment, USD an hour (default: the catalog's, or 0)."""
+    cached_share: float | None = Field(default=None, ge=0, le=1)
+    """Share of this candidate's prompt tokens cached in production (the incumbent defaults to
+    [traffic] cached_share); unset, the share measured in the eval is used."""
 
     @property
     def is_fine_tune(self) -> bool:

@@ -18,6 +18,11 @@ def run_lines(outcome: Outcome) -> list[str]:
             f"{c.name} ({c.role}, {c.model}): {c.metrics.primary} {value} over {c.metrics.n}"
             f" answers, {cost} a call, {c.errors} error(s)"
         )
+    if r.analysis is not None:
+        a = r.analysis
+        lines.append(f"Verdict: {a.verdict} (review by {a.review_by}): {a.summary}")
+        for c in a.challengers:
+            lines.append(f"  {c.name}: {c.status}")
     run = r.run
     lines.append(
         f"{run.requests} requests ({run.from_cache} from the cache, {run.retries} retries), "

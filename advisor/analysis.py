@@ -1,0 +1,322 @@
+"""From measurements to the cost model's inputs: quality deltas, costs per call, scenarios.
+
+Everything is computed from `results.json` (per-example scores and token counts) and the study's
+assumptions, so `advisor report` can re-cost a finished run with other prices or volumes without
+calling a model again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+
+from advisor import economics as eco
+from advisor import stats
+from advisor.errors import InputError
+from advisor.pricing import PriceOverride, call_prices, model_terms, resolve_model
+from advisor.study import Candidate, Study
+from advisor.usage import call_cost
+
+if TYPE_CHECKING:
+    from advisor.results import Results
+
+_Closed = ConfigDict(extra="forbid")
+GROUP_BOOTSTRAP = 2_000
+
+
+class GroupDelta(BaseModel):
+    model_config = _Closed
+    group: str
+    n: int
+    delta: float
+    low: float
+    high: float
+
+
+class QualityDelta(BaseModel):
+    """Challenger minus incumbent on the same examples, primary metric."""
+
+    model_config = _Closed
+    metric: str
+    n: int
+    """Examples both answered (repeats averaged first), contaminated ones set aside."""
+    set_aside: int
+    """Eval examples left out because the challenger's training data contains them."""
+    incumbent_mean: float
+    challenger_mean: float
+    delta: float
+    low: float
+    high: float
+    confidence: float
+    p_value: float
+    test: str
+    seed: int
+    n_boot: int
+    mde: float | None
+    """Smallest true delta this many examples detect at the study's alpha and power."""
+    examples_to_settle: int | None
+    per_class: list[GroupDelta] = []
+    slices: dict[str, list[GroupDelta]] = {}
+
+
+class CallCost(BaseModel):
+    """A candidate's measured cost per call in production."""
+
+    model_config = _Closed
+    candidate: str
+    calls: int
+    prompt_tokens: float
+    cached_tokens: float
+    completion_tokens: float
+    cached_share: float
+    """Share of prompt tokens costed as cached: the study's production share, or the eval's."""
+    cached_share_source: str
+    input_price: float
+    cached_input_price: float
+    output_price: float
+    price_source: str
+    cost_per_call: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What `advisor report` may change without calling a model."""
+
+    study: Study
+    as_of: date
+    price_overrides: dict[str, PriceOverride]
+
+
+def _scores_by_example(results: Results, name: str) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for example in results.examples:
+        scores = [c.score for c in example.calls.get(name, []) if c.score is not None]
+        if scores:
+            out[example.id] = scores
+    return out
+
+
+def quality_delta(
+    results: Results, incumbent: str, challenger: str, study: Study, set_aside: set[str]
+) -> QualityDelta | None:
+    """Paired comparison on the examples both answered; None when they share none."""
+    a_all = _scores_by_example(results, incumbent)
+    b_all = _scores_by_example(results, challenger)
+    ids = [
+        e.id for e in results.examples if e.id in a_all and e.id in b_all and e.id not in set_aside
+    ]
+    if not ids:
+        return None
+    a = [a_all[i] for i in ids]
+    b = [b_all[i] for i in ids]
+    d = study.decision
+    comparison = stats.compare(
+        a, b, pass_fail=results.scorer["pass_fail"], alpha=d.alpha, power=d.power, seed=d.seed
+    )
+    interval = comparison.interval
+    a_mean = [sum(s) / len(s) for s in a]
+    b_mean = [sum(s) / len(s) for s in b]
+    examples = {e.id: e for e in results.examples}
+
+    def groups(labels: list[str]) -> list[GroupDelta]:
+        found = stats.delta_by_group(
+            a_mean, b_mean, labels, alpha=d.alpha, n_boot=GROUP_BOOTSTRAP, seed=d.seed
+        )
+        return [
+            GroupDelta(group=str(g), n=labels.count(g), delta=i.mean_delta, low=i.low, high=i.high)
+            for g, i in found.items()
+        ]
+
+    per_class = []
+    if results.scorer["type"] == "label":
+        per_class = groups([str(examples[i].expected) for i in ids])
+    slices = {
+        field: groups([examples[i].metadata.get(field, "") for i in ids])
+        for field in study.evalset.metadata
+    }
+    return QualityDelta(
+        metric=results.scorer["primary_metric"],
+        n=len(ids),
+        set_aside=len(set_aside),
+        incumbent_mean=sum(a_mean) / len(ids),
+        challenger_mean=sum(b_mean) / len(ids),
+        delta=comparison.delta,
+        low=interval.low,
+        high=interval.high,
+        confidence=1 - d.alpha,
+        p_value=comparison.p_value,
+        test=comparison.test,
+        seed=comparison.seed,
+        n_boot=interval.n_boot,
+        mde=comparison.mde,
+        examples_to_settle=stats.examples_to_settle(interval, d.margin, len(ids)),
+        per_class=per_class,
+        slices=slices,
+    )
+
+
+def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumptions) -> CallCost:
+    """Mean cost per call from every answer's measured tokens and the candidate's prices."""
+    overrides = assumptions.price_overrides.get(candidate.model) or candidate.prices
+    prices = call_prices(
+        candidate.provider, candidate.model, fine_tuned=candidate.is_fine_tune, overrides=overrides
+    )
+    calls = [
+        c for e in results.examples for c in e.calls.get(candidate.name, []) if c.error is None
+    ]
+    if not calls:
+        raise InputError(f"candidate {candidate.name!r} has no answered call to cost")
+    prompt = sum(c.prompt_tokens for c in calls) / len(calls)
+    cached = sum(c.cached_tokens for c in calls) / len(calls)
+    share = candidate.cached_share
+    if share is None and candidate.role == "incumbent":
+        share = assumptions.study.traffic.cached_share
+    if share is None:
+        source = "measured in the eval"
+        costs = [
+            call_cost(
+                c.prompt_tokens - c.cached_tokens,
+                c.cached_tokens,
+                c.completion_tokens,
+                prices.input,
+                prices.cached_input,
+                prices.output,
+            )
+            for c in calls
+        ]
+        share = cached / prompt if prompt else 0.0
+    else:
+        source = "the study's production share"
+        costs = [
+            call_cost(
+                c.prompt_tokens * (1 - share),
+                c.prompt_tokens * share,
+                c.completion_tokens,
+                prices.input,
+                prices.cached_input,
+                prices.output,
+            )
+            for c in calls
+        ]
+    d = assumptions.study.decision
+    interval = stats.mean_interval(costs, alpha=d.alpha, seed=d.seed)
+    return CallCost(
+        candidate=candidate.name,
+        calls=len(calls),
+        prompt_tokens=prompt,
+        cached_tokens=cached,
+        completion_tokens=sum(c.completion_tokens for c in calls) / len(calls),
+        cached_share=share,
+        cached_share_source=source,
+        input_price=prices.input,
+        cached_input_price=prices.cached_input,
+        output_price=prices.output,
+        price_source=prices.source,
+        cost_per_call=interval.mean_delta,
+        low=interval.low,
+        high=interval.high,
+    )
+
+
+@dataclass(frozen=True)
+class TrainingCost:
+    amount: float
+    source: str
+
+
+def training_cost(candidate: Candidate, assumptions: Assumptions) -> TrainingCost:
+    """A fine-tune's training cost: fixed in the study, or tokens x epochs x catalog price."""
+    if candidate.training_cost is not None:
+        return TrainingCost(candidate.training_cost, "fixed in the study")
+    if candidate.training_tokens is None:
+        raise InputError(
+            f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD) or "
+            "training_tokens (per epoch) in the study"
+        )
+    overrides = assumptions.price_overrides.get(candidate.model) or candidate.prices
+    terms = model_terms(candidate.provider, base_model(candidate), overrides=overrides)
+    if terms.training is None:
+        raise InputError(
+            f"candidate {candidate.name!r}: no training price for {base_model(candidate)!r} at "
+            f"{candidate.provider}; give training_cost or [candidates.prices] training"
+        )
+    amount = candidate.training_tokens * candidate.epochs * terms.training / 1_000_000
+    return TrainingCost(
+        amount,
+        f"{candidate.training_tokens:,} tokens x {candidate.epochs} epochs x "
+        f"${terms.training:g} per 1M tokens",
+    )
+
+
+def base_model(candidate: Candidate) -> str:
+    return candidate.base_model or resolve_model(candidate.model, candidate.provider)[0]
+
+
+def _day(as_of: date, when: date | None) -> float | None:
+    return None if when is None else float((when - as_of).days)
+
+
+def horizon_days(study: Study) -> float:
+    t = study.traffic
+    if t.horizon_days is not None:
+        return t.horizon_days
+    return eco.months_to_days(t.horizon_months) if t.horizon_months is not None else 730.0
+
+
+def scenario(
+    challenger: Candidate,
+    incumbent_cost: float,
+    challenger_cost: float,
+    quality: QualityDelta | None,
+    assumptions: Assumptions,
+    training: TrainingCost | None,
+) -> eco.Scenario:
+    """The cost model's inputs for one challenger against the incumbent."""
+    study = assumptions.study
+    life, traffic = study.lifecycle, study.traffic
+    prompt_error = ft_error = 0.0
+    if life.error_cost and quality is not None:
+        prompt_error = 1 - quality.incumbent_mean
+        ft_error = min(1.0, max(0.0, prompt_error - quality.delta))
+    common = dict(
+        calls_per_day=traffic.calls_per_day,
+        prompt_cost_per_call=incumbent_cost,
+        ft_cost_per_call=challenger_cost,
+        monthly_growth=traffic.monthly_growth,
+        horizon_days=horizon_days(study),
+        error_cost=life.error_cost,
+        prompt_error_rate=prompt_error,
+        ft_error_rate=ft_error,
+        as_of=assumptions.as_of,
+    )
+    if training is None:  # a prompted model: nothing to train, host or redo
+        return eco.Scenario(**common)
+    overrides = assumptions.price_overrides.get(challenger.model) or challenger.prices
+    terms = model_terms(challenger.provider, base_model(challenger), overrides=overrides)
+    hosting = challenger.hosting_per_hour
+    if hosting is None:
+        hosting = terms.hosting_per_hour or 0.0
+    update = life.months_between_updates
+    return eco.Scenario(
+        **common,
+        training_cost=training.amount,
+        one_time_cost=life.one_time_cost,
+        retrain_cost=life.retrain_cost,
+        hosting_per_hour=hosting,
+        update_every_days=None if update is None else eco.months_to_days(update),
+        shutdown_day=_day(assumptions.as_of, terms.shutdown),
+        training_cutoff_day=_day(assumptions.as_of, terms.training_cutoff),
+    )
+
+
+def with_quality(s: eco.Scenario, quality: QualityDelta | None, delta: float) -> eco.Scenario:
+    """The same scenario with the challenger's error rate moved to another quality delta."""
+    if quality is None or not s.error_cost:
+        return s
+    error = min(1.0, max(0.0, s.prompt_error_rate - delta))
+    return eco.Scenario(**{**s.__dict__, "ft_error_rate": error})

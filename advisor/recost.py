@@ -1,0 +1,86 @@
+"""`advisor report`: re-cost and re-decide a finished run under other assumptions.
+
+Only assumptions change (volume, growth, horizon, prices, error cost, update cadence, as_of);
+the measurements stay as recorded, and the original run folder is never written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from advisor.analysis import Assumptions
+from advisor.decision import analyze
+from advisor.errors import InputError
+from advisor.pricing import PriceOverride
+from advisor.results import RESULTS_FILE, Results
+from advisor.study import Study, validation_message
+
+
+@dataclass(frozen=True)
+class Changes:
+    """New values for the study's assumptions; None keeps the recorded one."""
+
+    calls_per_day: float | None = None
+    monthly_growth: float | None = None
+    horizon_days: float | None = None
+    horizon_months: float | None = None
+    error_cost: float | None = None
+    months_between_updates: float | None = None
+    as_of: date | None = None
+    price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
+
+    def apply(self, study: dict[str, Any]) -> dict[str, Any]:
+        study = {**study, "traffic": dict(study["traffic"]), "lifecycle": dict(study["lifecycle"])}
+        traffic, lifecycle = study["traffic"], study["lifecycle"]
+        if self.calls_per_day is not None:
+            traffic["calls_per_day"] = self.calls_per_day
+        if self.monthly_growth is not None:
+            traffic["monthly_growth"] = self.monthly_growth
+        if self.horizon_days is not None or self.horizon_months is not None:
+            traffic["horizon_days"] = self.horizon_days
+            traffic["horizon_months"] = self.horizon_months
+        if self.error_cost is not None:
+            lifecycle["error_cost"] = self.error_cost
+        if self.months_between_updates is not None:
+            lifecycle["months_between_updates"] = self.months_between_updates
+        return study
+
+
+def recost(results: Results, changes: Changes, source: Path) -> Results:
+    """The same measurements with the analysis redone under `changes`."""
+    try:
+        study = Study.model_validate(changes.apply(results.study))
+    except ValidationError as exc:
+        raise InputError(validation_message(source, exc)) from None
+    as_of = changes.as_of or results.as_of
+    analysis = analyze(results, Assumptions(study, as_of, changes.price_overrides))
+    return results.model_copy(
+        update={
+            "study": study.model_dump(mode="json"),
+            "as_of": as_of,
+            "analysis": analysis,
+        }
+    )
+
+
+def default_out(run_dir: Path) -> Path:
+    """A new folder beside the run: <run>-report, then -report-2, -report-3..."""
+    candidate = run_dir.with_name(f"{run_dir.name}-report")
+    n = 2
+    while candidate.exists():
+        candidate = run_dir.with_name(f"{run_dir.name}-report-{n}")
+        n += 1
+    return candidate
+
+
+def check_out(out: Path, run_dir: Path) -> None:
+    if (
+        out.resolve() == run_dir.resolve()
+        or (out / RESULTS_FILE).resolve() == (run_dir / RESULTS_FILE).resolve()
+    ):
+        raise InputError(f"{out}: that is the measured run's folder; give another --out")
