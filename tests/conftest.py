@@ -53,6 +53,7 @@ def study_text(**sections: str) -> str:
             f'[[candidates]]\nname = "incumbent"\nrole = "incumbent"\nmodel = "{INCUMBENT}"\n'
             'template = "few.jinja"\nparams = {temperature = 0, max_tokens = 5}\n'
             f'[[candidates]]\nname = "ft"\nmodel = "{FINE_TUNE}"\ntemplate = "short.jinja"\n'
+            "training_cost = 500\n"
             "params = {temperature = 0, max_tokens = 5}\n"
         ),
         "traffic": "[traffic]\ncalls_per_day = 10000\n",
