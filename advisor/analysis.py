@@ -238,8 +238,11 @@ def training_cost(candidate: Candidate, assumptions: Assumptions) -> TrainingCos
             f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD) or "
             "training_tokens (per epoch) in the study"
         )
-    overrides = assumptions.price_overrides.get(candidate.model) or candidate.prices
-    terms = model_terms(candidate.provider, base_model(candidate), overrides=overrides)
+    terms = model_terms(
+        candidate.provider,
+        base_model(candidate),
+        overrides=_terms_overrides(candidate, assumptions),
+    )
     if terms.training is None:
         raise InputError(
             f"candidate {candidate.name!r}: no training price for {base_model(candidate)!r} at "
@@ -250,6 +253,19 @@ def training_cost(candidate: Candidate, assumptions: Assumptions) -> TrainingCos
         amount,
         f"{candidate.training_tokens:,} tokens x {candidate.epochs} epochs x "
         f"${terms.training:g} per 1M tokens",
+    )
+
+
+def _terms_overrides(candidate: Candidate, assumptions: Assumptions) -> PriceOverride | None:
+    """The study's price overrides with those given for the run (`--price`) on top.
+
+    `--price` gives call prices only; the study's training and hosting prices must survive it.
+    """
+    given = assumptions.price_overrides.get(candidate.model)
+    if given is None or candidate.prices is None:
+        return given or candidate.prices
+    return PriceOverride(
+        **{**candidate.prices.model_dump(exclude_none=True), **given.model_dump(exclude_none=True)}
     )
 
 
@@ -296,8 +312,11 @@ def scenario(
     )
     if training is None:  # a prompted model: nothing to train, host or redo
         return eco.Scenario(**common)
-    overrides = assumptions.price_overrides.get(challenger.model) or challenger.prices
-    terms = model_terms(challenger.provider, base_model(challenger), overrides=overrides)
+    terms = model_terms(
+        challenger.provider,
+        base_model(challenger),
+        overrides=_terms_overrides(challenger, assumptions),
+    )
     hosting = challenger.hosting_per_hour
     if hosting is None:
         hosting = terms.hosting_per_hour or 0.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError
 
 from advisor.errors import AdvisorError
+from advisor.gate import FailOn
 
 app = typer.Typer(
     help="Measure whether fine-tuning a model pays off against prompting a base model.",
@@ -159,51 +161,42 @@ def evaluate(
     fixtures: Annotated[
         Path | None, typer.Option(help="Fixtures folder (default fixtures/<study name>).")
     ] = None,
+    fail_on: Annotated[
+        list[FailOn] | None, typer.Option(help="Exit 1 when this holds (CI); repeatable.")
+    ] = None,
+    expect_verdict: Annotated[
+        str | None, typer.Option(help="Exit 1 unless the verdict is this (CI).")
+    ] = None,
 ) -> int:
     """Run the eval set through every candidate, score it and write results.json."""
     from advisor.errors import InputError
-    from advisor.evaluate import (
-        EvaluateOptions,
-        evaluate,
-        fixtures_folder,
-        open_wire,
-        plan_run,
-    )
+    from advisor.evaluate import EvaluateOptions, run_study
     from advisor.progress import progress_bar
-    from advisor.study import load_study
 
     if record and replay:
         raise InputError("choose --record or --replay, not both")
-    mode = "record" if record else "replay" if replay else "live"
-    loaded = load_study(study)
-    folder = fixtures_folder(loaded, fixtures)
-    day0 = _as_of(as_of) if as_of else None
-    if mode == "replay" and day0 is None and loaded.as_of is None:
-        from advisor.fixtures import recorded_as_of
-
-        day0 = recorded_as_of(folder)
     options = EvaluateOptions(
         study_path=study,
-        mode=mode,
+        mode="record" if record else "replay" if replay else "live",
         base_url=base_url,
         max_spend=max_spend,
         out=out_dir,
         concurrency=concurrency,
         price_overrides=_price_overrides(price),
-        as_of=day0,
+        as_of=_as_of(as_of) if as_of else None,
+        fixtures=fixtures,
     )
-    plan = plan_run(options, loaded)
-    workers = concurrency or loaded.run.concurrency
-    with (
-        open_wire(plan, mode, folder, workers) as wire,
-        progress_bar(err, len(plan.requests)) as update,
-    ):
-        outcome = evaluate(plan, wire, concurrency=concurrency, on_progress=update)
+    outcome = run_study(options, lambda total: progress_bar(err, total))
     from advisor.summary import run_lines
 
     for line in run_lines(outcome):
-        out.print(line)
-    return outcome.exit_code
+        out.print(line, markup=False)
+    from advisor.gate import failures
+
+    failed = failures(outcome.results, fail_on or [], expect_verdict)
+    for line in failed:
+        err.print(f"fail: {line}", markup=False, soft_wrap=True)
+    return 1 if failed else outcome.exit_code
 
 
 @app.command()
@@ -213,14 +206,18 @@ def simulate(
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
 ) -> None:
     """Serve a local OpenAI-compatible simulated endpoint (for tests, demos and fixtures)."""
+    from advisor.errors import InputError
     from advisor.simulator import SimConfig, serve
 
-    serve(
-        SimConfig.from_toml(config),
-        host,
-        port,
-        on_listening=lambda url: out.print(url, markup=False),
-    )
+    try:
+        serve(
+            SimConfig.from_toml(config),
+            host,
+            port,
+            on_listening=lambda url: out.print(url, markup=False),
+        )
+    except OSError as exc:
+        raise InputError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
 
 
 @app.command()
@@ -265,7 +262,12 @@ def report(
     rc.check_out(target, run_dir)
     updated = rc.recost(measured, changes, results_file)
     res.prepare_out_dir(target)
-    path = res.save_results(updated, target)
+    examples = run_dir / res.EXAMPLES_FILE
+    if examples.exists():
+        shutil.copyfile(examples, target / res.EXAMPLES_FILE)
+    from advisor.publish import publish
+
+    path = publish(updated, target)
     a = updated.analysis
     out.print(f"Verdict: {a.verdict} (review by {a.review_by}): {a.summary}", markup=False)
     out.print(f"Wrote {path}", markup=False)

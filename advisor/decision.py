@@ -191,7 +191,10 @@ def _life_reason(s: eco.Scenario, life_day: float) -> str:
 
 def _economics(s: eco.Scenario, be: eco.BreakEven, fine_tune: bool) -> list[Rule]:
     horizon = f"{number(s.horizon_days, 0 if float(s.horizon_days).is_integer() else 1)}-day"
-    if be.payback_days is None:
+    # With nothing upfront (a prompted challenger) the payback is day 0 whatever the saving, so
+    # the saving itself decides: never positive (no growth to lift it) is "never pays".
+    never_positive = be.saving_per_call <= 0 or (be.daily_net_saving <= 0 and s.monthly_growth <= 0)
+    if be.payback_days is None or never_positive:
         return [
             Rule(
                 name="economics.daily_saving",
@@ -249,6 +252,19 @@ def _economics(s: eco.Scenario, be: eco.BreakEven, fine_tune: bool) -> list[Rule
                 ),
             )
         )
+    elif life.fallback_day is not None and be.payback_days > life.fallback_day:
+        rules.append(
+            Rule(
+                name="economics.horizon",
+                outcome="fail",
+                message=(
+                    f"stops before it pays: its upfront cost pays back on day "
+                    f"{be.payback_days:,.1f}, but it serves only until "
+                    f"{on_day(life.fallback_day, s.as_of)} and cannot be retrained; net saving "
+                    f"at the {horizon} horizon {money(be.net_saving_at_horizon)}"
+                ),
+            )
+        )
     elif be.net_saving_at_horizon <= 0:
         rules.append(
             Rule(
@@ -256,7 +272,8 @@ def _economics(s: eco.Scenario, be: eco.BreakEven, fine_tune: bool) -> list[Rule
                 outcome="fail",
                 message=(
                     f"volume too low: net saving at the {horizon} horizon is "
-                    f"{money(be.net_saving_at_horizon)} once retraining is paid"
+                    f"{money(be.net_saving_at_horizon)} with every training and one-time cost "
+                    "paid"
                 ),
             )
         )
@@ -478,6 +495,11 @@ def days_text(value: float | None) -> str:
     return "never" if value is None else f"{value:,.1f} days"
 
 
+def _answered(results: Results, name: str) -> bool:
+    """Whether the candidate answered at least one example (what its cost per call needs)."""
+    return any(c.error is None for e in results.examples for c in e.calls.get(name, []))
+
+
 def analyze(
     results: Results, a: an.Assumptions, set_aside: dict[str, set[str]] | None = None
 ) -> Analysis:
@@ -491,26 +513,32 @@ def analyze(
         "decision": study.decision.model_dump(mode="json"),
         "horizon_days": an.horizon_days(study),
     }
-    if incumbent is None:
-        review, why = _review_by(a, [])
+    if incumbent is None or not _answered(results, incumbent.name):
+        # No incumbent scored on the same examples: nothing to compare a challenger with.
+        review, why = _review_by(a, [incumbent] if incumbent else [])
         return Analysis(
             verdict="not_enough_evidence",
             recommended=None,
             recommended_kind=None,
-            summary=_summary("not_enough_evidence", None, None, []),
+            summary=_summary("not_enough_evidence", None, None, [])
+            if incumbent is None
+            else f"Not enough evidence: the incumbent, {incumbent.name}, answered no example.",
             review_by=review,
             review_reason=why,
             as_of=a.as_of,
-            incumbent=None,
+            incumbent=incumbent.name if incumbent else None,
             incumbent_cost=None,
             challengers=[],
             ranking=[],
             assumptions=assumptions,
         )
     inc_cost = an.call_cost_of(results, incumbent, a)
+    # A challenger that answered nothing has no cost to judge and no quality: undecided.
+    silent = [c.name for c in study.challengers if not _answered(results, c.name)]
     judged = [
         _judge(c, results, incumbent, inc_cost, a, (set_aside or {}).get(c.name, set()))
         for c in study.challengers
+        if c.name not in silent
     ]
     ranked = sorted(
         judged,
@@ -519,7 +547,7 @@ def analyze(
     best = ranked[0] if ranked and ranked[0].status in ("eligible", "undecided") else None
     if best is not None and best.status == "eligible":
         verdict: Verdict = "fine_tune" if best.kind == "fine_tune" else "switch_model"
-    elif best is not None:
+    elif best is not None or silent:
         verdict = "not_enough_evidence"
     else:
         verdict = "keep_prompting"
@@ -536,7 +564,9 @@ def analyze(
             if verdict == "keep_prompting"
             else None
         ),
-        summary=_summary(verdict, best, incumbent.name, ranked),
+        summary=_summary(verdict, best, incumbent.name, ranked)
+        if best is not None or not silent
+        else f"Not enough evidence: {', '.join(silent)} answered no example.",
         review_by=review,
         review_reason=why,
         as_of=a.as_of,

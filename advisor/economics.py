@@ -26,7 +26,7 @@ def months_to_days(months: float) -> float:
 
 def day_to_date(as_of: date, days: float) -> date:
     """A day count becomes a date as `as_of` plus whole days."""
-    return as_of + timedelta(days=math.floor(days))
+    return as_of + timedelta(days=math.floor(days + 1e-9))  # 124.99999999999997 is day 125
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,8 @@ def _rising_part(s: Scenario, a: float, b: float) -> tuple[float, float] | None:
 
 def first_reach(s: Scenario, level: float, a: float, b: float) -> float | None:
     """First day in [a, b] by which the saving accumulated since day a reaches `level`."""
-    if level <= 0:
-        return a
+    if level <= 0 and daily_net_saving(s, a) > 0:
+        return a  # nothing left to repay, and it is saving already
     if s.monthly_growth > 0:  # keep exp() finite: growth reaches any level long before this
         b = min(b, a + 700 * MONTH_DAYS / math.log1p(s.monthly_growth))
     rising = _rising_part(s, a, b)

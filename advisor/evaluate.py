@@ -12,8 +12,8 @@ import os
 import platform
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +27,7 @@ from advisor.errors import FixtureMissError, InputError
 from advisor.evalset import EvalSet, Example, load_evalset
 from advisor.pricing import PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
+from advisor.publish import publish
 from advisor.runner import CallRequest, Completion, Prices, Progress, Runner
 from advisor.scoring import JudgeScorer, LocalScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
@@ -52,6 +53,8 @@ class EvaluateOptions:
     price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
     """By model id, from --price."""
     as_of: date | None = None
+    fixtures: Path | None = None
+    """Fixtures folder for --record and --replay (default fixtures/<study name>)."""
 
 
 @dataclass(frozen=True)
@@ -242,23 +245,20 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     out = options.out or (
         base_dir / study.run.out if study.run.out else Path("reports") / study.name
     )
-    cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode != "replay" else None
+    spends = options.mode != "replay"  # a replay costs nothing: no estimate to make
+    cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode == "live" else None
     for arm in arms:
         max_out = _max_output(arm, study)
         for example in evalset.examples:
             messages = arm.template.render(example)
-            cost = _estimate(arm.model, messages, arm.prices, max_out)
+            cost = _estimate(arm.model, messages, arm.prices, max_out) if spends else 0.0
+            if judge is not None and spends:
+                judge_messages = scorer.judge_messages(example.inputs, example.expected, "")
+                judge_max = _max_output(judge, study) + max_out  # the answer goes in the prompt
+                cost += _estimate(judge.model, judge_messages, judge.prices, judge_max)
             for repeat in range(study.run.repeats):
                 request = _request(arm, example.id, repeat, messages, cost)
                 requests.append(request)
-                if judge is not None:
-                    judge_messages = scorer.judge_messages(example.inputs, example.expected, "")
-                    cost += _estimate(
-                        judge.model,
-                        judge_messages,
-                        judge.prices,
-                        _max_output(judge, study) + max_out,
-                    )
                 if cache is None or cache.get(request.key) is None:
                     estimate += cost
     if cache is not None:
@@ -668,5 +668,33 @@ def evaluate(
         plan, completions, judged, progress, stopped, wire.mode, started, datetime.now(UTC)
     )
     results.analysis = analyze(results, plan.assumptions)
-    path = res.save(results, plan.out, rows)
+    path = publish(results, plan.out, rows)
     return Outcome(results, path)
+
+
+def run_study(
+    options: EvaluateOptions,
+    progress: Callable[[int], AbstractContextManager[Callable[[Progress], None]]] | None = None,
+) -> Outcome:
+    """Plan, run (live, recording or replaying) and write a study: `advisor evaluate` whole.
+
+    A replay reuses the recorded `as_of` when neither the study nor the options give one.
+    """
+    study = load_study(options.study_path)
+    folder = fixtures_folder(study, options.fixtures)
+    if options.mode == "replay" and options.as_of is None and study.as_of is None:
+        from advisor.fixtures import recorded_as_of
+
+        options = replace(options, as_of=recorded_as_of(folder))
+    plan = plan_run(options, study)
+    workers = options.concurrency or study.run.concurrency
+    with (
+        open_wire(plan, options.mode, folder, workers) as wire,
+        (progress or _no_progress)(len(plan.requests)) as update,
+    ):
+        return evaluate(plan, wire, concurrency=options.concurrency, on_progress=update)
+
+
+@contextmanager
+def _no_progress(total: int) -> Iterator[Callable[[Progress], None]]:
+    yield lambda p: None

@@ -6,7 +6,6 @@ what `advisor evaluate` wrote. Files are written atomically: a reader never sees
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from datetime import date
@@ -172,6 +171,9 @@ class Results(BaseModel):
 def write_atomic(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder, then rename over the target."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; results are ordinary files
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -179,10 +181,6 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def prepare_out_dir(out: Path) -> None:
@@ -194,15 +192,6 @@ def prepare_out_dir(out: Path) -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise InputError(f"{out}: cannot write the run folder here ({reason})") from None
-
-
-def save(results: Results, out: Path, examples: list[dict[str, Any]]) -> Path:
-    """Write the per-example file, then results.json (whose presence marks a finished write)."""
-    try:
-        write_jsonl_atomic(out / EXAMPLES_FILE, examples)
-    except OSError as exc:
-        raise RunError(f"{out}: cannot write the results ({exc.strerror})") from None
-    return save_results(results, out)
 
 
 def save_results(results: Results, out: Path) -> Path:

@@ -12,7 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -65,6 +65,7 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.get_encoding(name)
 
 
+@lru_cache(maxsize=1024)
 def encoding_name_for_model(model: str) -> tuple[str, bool]:
     """The encoding of a model id (fine-tuned ids included), and whether it is exact."""
     import tiktoken.model
@@ -79,8 +80,14 @@ def encoding_for_model(model: str) -> tiktoken.Encoding:
     return get_encoding(encoding_name_for_model(model)[0])
 
 
+@lru_cache(maxsize=65_536)
+def _count(text: str, encoding: str) -> int:
+    """Tokens of one text; cached, since prompts repeat the same system and few-shot turns."""
+    return len(get_encoding(encoding).encode(text, disallowed_special=()))
+
+
 def count_text(text: str, model: str) -> int:
-    return len(encoding_for_model(model).encode(text, disallowed_special=()))
+    return _count(text, encoding_name_for_model(model)[0])
 
 
 def count_chat(messages: Iterable[Mapping[str, object]], model: str) -> int:
@@ -89,13 +96,13 @@ def count_chat(messages: Iterable[Mapping[str, object]], model: str) -> int:
     Each message costs 3 tokens plus its values (1 more for a `name`), and every reply is primed
     with 3 more. Non-text values (tool calls, weights) are left out.
     """
-    enc = encoding_for_model(model)
+    encoding = encoding_name_for_model(model)[0]
     total = REPLY_PRIMING_TOKENS
     for message in messages:
         total += TOKENS_PER_MESSAGE
         for key, value in message.items():
             if isinstance(value, str):
-                total += len(enc.encode(value, disallowed_special=()))
+                total += _count(value, encoding)
                 if key == "name":
                     total += TOKENS_PER_NAME
     return total

@@ -245,3 +245,14 @@ def test_as_of_dates():
     from advisor.economics import day_to_date
 
     assert day_to_date(date(2026, 11, 28), 333.33) == date(2027, 10, 27)
+
+
+def test_nothing_to_repay():
+    # A cheaper prompted model has no upfront cost: it pays from day 0; a dearer one never does.
+    cheaper = break_even(Scenario(1_000, 0.002, 0.001))
+    assert cheaper.payback_days == 0 and cheaper.first_crossing_days == 0
+    assert cheaper.net_saving_at_horizon == pytest.approx(730.0)
+    dearer = break_even(Scenario(1_000, 0.001, 0.002))
+    assert dearer.payback_days is None and dearer.first_crossing_days is None
+    idle = break_even(Scenario(0, 0.002, 0.001))
+    assert idle.payback_days is None

@@ -1,0 +1,27 @@
+"""Everything a run leaves in its folder, written in one place and in a safe order.
+
+The per-example file, the Markdown summary and the HTML report first, `results.json` last: its
+presence marks a finished write. Each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import RunError
+from advisor.markdown import SUMMARY_FILE, summary_markdown
+from advisor.results import EXAMPLES_FILE, Results, save_results, write_atomic
+
+
+def publish(results: Results, out: Path, examples: list[dict[str, Any]] | None = None) -> Path:
+    """Write the run folder; `examples` None keeps the per-example file already there."""
+    try:
+        if examples is not None:
+            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in examples)
+            write_atomic(out / EXAMPLES_FILE, text)
+        write_atomic(out / SUMMARY_FILE, summary_markdown(results))
+    except OSError as exc:
+        raise RunError(f"{out}: cannot write the run's files ({exc.strerror})") from None
+    return save_results(results, out)
