@@ -21,7 +21,10 @@ from advisor.study import Candidate, Study
 from advisor.usage import call_cost
 
 if TYPE_CHECKING:
-    from advisor.results import Results
+    from advisor.results import Results, TrainingInfo
+
+TARGET_EPOCHS = 3
+"""Epochs when the study gives training_tokens and "auto" (OpenAI's default for most files)."""
 
 _Closed = ConfigDict(extra="forbid")
 GROUP_BOOTSTRAP = 2_000
@@ -229,30 +232,46 @@ class TrainingCost:
     source: str
 
 
-def training_cost(candidate: Candidate, assumptions: Assumptions) -> TrainingCost:
-    """A fine-tune's training cost: fixed in the study, or tokens x epochs x catalog price."""
+def training_cost(
+    candidate: Candidate, assumptions: Assumptions, estimated: TrainingInfo | None = None
+) -> TrainingCost:
+    """A fine-tune's training cost: fixed in the study, else billed tokens x training price.
+
+    Billed tokens come from the training file's estimate (made before the run and stored in
+    results.json), else from the study's training_tokens x epochs.
+    """
     if candidate.training_cost is not None:
         return TrainingCost(candidate.training_cost, "fixed in the study")
-    if candidate.training_tokens is None:
+    if estimated is None and candidate.training_tokens is None:
         raise InputError(
-            f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD) or "
-            "training_tokens (per epoch) in the study"
+            f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD), "
+            "training_file or training_tokens (per epoch) in the study"
         )
     terms = model_terms(
         candidate.provider,
         base_model(candidate),
         overrides=_terms_overrides(candidate, assumptions),
     )
-    if terms.training is None:
+    price = (
+        terms.training
+        if terms.training is not None
+        else (estimated.price_per_million if estimated else None)
+    )
+    if price is None:
         raise InputError(
             f"candidate {candidate.name!r}: no training price for {base_model(candidate)!r} at "
             f"{candidate.provider}; give training_cost or [candidates.prices] training"
         )
-    amount = candidate.training_tokens * candidate.epochs * terms.training / 1_000_000
+    if estimated is not None:
+        return TrainingCost(
+            estimated.billed_tokens * price / 1_000_000,
+            f"{estimated.file}: {estimated.billed_tokens:,} billed tokens ({estimated.examples} "
+            f"examples x {estimated.epochs} epochs) x ${price:g} per 1M tokens",
+        )
+    epochs = TARGET_EPOCHS if candidate.epochs == "auto" else candidate.epochs
     return TrainingCost(
-        amount,
-        f"{candidate.training_tokens:,} tokens x {candidate.epochs} epochs x "
-        f"${terms.training:g} per 1M tokens",
+        candidate.training_tokens * epochs * price / 1_000_000,
+        f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens",
     )
 
 

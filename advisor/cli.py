@@ -274,6 +274,61 @@ def report(
     return 0
 
 
+@app.command("estimate-training")
+def estimate_training(
+    training_file: Annotated[Path, typer.Argument(help="Chat-format JSONL training file.")],
+    model: Annotated[str, typer.Option(help="Model to fine-tune (its snapshot id).")],
+    provider: Annotated[str, typer.Option(help="Provider of MODEL.")] = "openai",
+    epochs: Annotated[str, typer.Option(help="Epochs, or auto (OpenAI's default).")] = "auto",
+    training_price: Annotated[
+        float | None, typer.Option(help="Training price, USD per 1M tokens (default: catalog).")
+    ] = None,
+    eval_set: Annotated[
+        Path | None,
+        typer.Option(help="Eval set to check for overlap: a study (TOML) or a JSONL/CSV file."),
+    ] = None,
+    input_field: Annotated[
+        list[str] | None, typer.Option(help="Input field of --eval-set (a data file); repeatable.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the estimate as JSON.")] = False,
+) -> None:
+    """Check a training file and estimate its training cost, offline; find eval overlap."""
+    from advisor.errors import InputError
+    from advisor.training import estimate
+
+    if epochs != "auto" and not epochs.isdigit():
+        raise InputError(f"--epochs must be a whole number or auto (got {epochs!r})")
+    evalset = _eval_set_for_overlap(eval_set, input_field) if eval_set else None
+    found = estimate(
+        training_file,
+        model,
+        provider=provider,
+        epochs="auto" if epochs == "auto" else int(epochs),
+        training_price=training_price,
+        evalset=evalset,
+    )
+    if as_json:
+        out.print_json(json.dumps(found.to_dict()))
+    else:
+        for line in found.lines():
+            out.print(line, markup=False)
+
+
+def _eval_set_for_overlap(path: Path, input_fields: list[str] | None):
+    """An eval set from a study's [evalset], or from a data file and its input fields."""
+    from advisor.errors import InputError
+    from advisor.evalset import EvalFields, load_evalset
+    from advisor.study import load_study
+
+    cache = Path(".advisor-cache") / "datasets"
+    if path.suffix == ".toml":
+        return load_evalset(load_study(path).evalset, path.parent, cache_dir=cache)
+    if not input_fields:
+        raise InputError("--eval-set with a data file needs --input-field (the text inputs)")
+    fields = EvalFields(path=path.name, inputs=input_fields, expected=input_fields[0])
+    return load_evalset(fields, path.parent, cache_dir=cache)
+
+
 fixtures_app = typer.Typer(help="Recorded HTTP exchanges.", no_args_is_help=True)
 app.add_typer(fixtures_app, name="fixtures")
 

@@ -415,11 +415,12 @@ def _judge(
     incumbent: Candidate,
     inc_cost: an.CallCost,
     a: an.Assumptions,
-    set_aside: set[str],
 ) -> ChallengerVerdict:
+    estimated = results.training.get(c.name)
+    set_aside = set(estimated.contaminated_ids) if estimated else set()
     quality = an.quality_delta(results, incumbent.name, c.name, a.study, set_aside)
     cost = an.call_cost_of(results, c, a)
-    training = an.training_cost(c, a) if c.is_fine_tune else None
+    training = an.training_cost(c, a, estimated) if c.is_fine_tune else None
     s = an.scenario(c, inc_cost.cost_per_call, cost.cost_per_call, quality, a, training)
     be = eco.break_even(s)
     rules = [
@@ -500,9 +501,7 @@ def _answered(results: Results, name: str) -> bool:
     return any(c.error is None for e in results.examples for c in e.calls.get(name, []))
 
 
-def analyze(
-    results: Results, a: an.Assumptions, set_aside: dict[str, set[str]] | None = None
-) -> Analysis:
+def analyze(results: Results, a: an.Assumptions) -> Analysis:
     """Judge every challenger against the incumbent and give the verdict."""
     study = a.study
     incumbent = study.incumbent
@@ -536,7 +535,7 @@ def analyze(
     # A challenger that answered nothing has no cost to judge and no quality: undecided.
     silent = [c.name for c in study.challengers if not _answered(results, c.name)]
     judged = [
-        _judge(c, results, incumbent, inc_cost, a, (set_aside or {}).get(c.name, set()))
+        _judge(c, results, incumbent, inc_cost, a)
         for c in study.challengers
         if c.name not in silent
     ]

@@ -88,6 +88,8 @@ class Plan:
     as_of: date
     max_spend: float | None
     price_overrides: dict[str, PriceOverride]
+    training: dict[str, res.TrainingInfo]
+    """Training-file estimates of the fine-tunes that name one."""
 
     @property
     def assumptions(self) -> Assumptions:
@@ -213,6 +215,34 @@ def check_api_keys(arms: list[Arm], mode: Mode) -> dict[str, str]:
     return keys
 
 
+def estimate_training(
+    c: Candidate, base_dir: Path, evalset: EvalSet, assumptions: Assumptions
+) -> res.TrainingInfo:
+    """Check, count and price a fine-tune's training file; find the eval examples it holds."""
+    from advisor.training import estimate
+
+    overrides = assumptions.price_overrides.get(c.model) or c.prices
+    found = estimate(
+        base_dir / c.training_file,
+        c.base_model or c.model,
+        provider=c.provider,
+        epochs=c.epochs,
+        training_price=overrides.training if overrides else None,
+        evalset=evalset,
+    )
+    return res.TrainingInfo(
+        file=c.training_file,
+        examples=found.examples,
+        epochs=found.epochs,
+        billed_tokens=found.billed_tokens,
+        price_per_million=found.price_per_million,
+        price_source=found.price_source,
+        cost=found.cost,
+        warnings=list(found.warnings),
+        contaminated_ids=sorted(found.contaminated_ids),
+    )
+
+
 def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     """Check everything that can be checked without sending a request."""
     path = options.study_path
@@ -273,9 +303,14 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     res.prepare_out_dir(out)
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)
+    training = {
+        c.name: estimate_training(c, base_dir, evalset, assumptions)
+        for c in study.challengers
+        if c.is_fine_tune and c.training_file
+    }
     for candidate in study.challengers:
-        if candidate.is_fine_tune:
-            training_cost(candidate, assumptions)  # fails now if it cannot be costed
+        if candidate.is_fine_tune:  # fails now if it cannot be costed
+            training_cost(candidate, assumptions, training.get(candidate.name))
     return Plan(
         study,
         path,
@@ -289,6 +324,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
         as_of,
         max_spend,
         options.price_overrides,
+        training,
     )
 
 
@@ -647,6 +683,7 @@ def summarize(
             versions=_versions(),
         ),
         candidates=candidates,
+        training=plan.training,
         examples=example_results,
     )
     return results, rows

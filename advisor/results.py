@@ -128,6 +128,22 @@ class ExampleResult(BaseModel):
     """By candidate name."""
 
 
+class TrainingInfo(BaseModel):
+    """A challenger's training file, as estimated before the run."""
+
+    model_config = _Closed
+    file: str
+    examples: int
+    epochs: int
+    billed_tokens: int
+    price_per_million: float
+    price_source: str
+    cost: float
+    warnings: list[str]
+    contaminated_ids: list[str]
+    """Eval examples the training file contains: the challenger is not judged on them."""
+
+
 class RunInfo(BaseModel):
     model_config = _Closed
     mode: Literal["live", "record", "replay"]
@@ -163,6 +179,8 @@ class Results(BaseModel):
     scorer: dict[str, Any]
     run: RunInfo
     candidates: list[CandidateResult]
+    training: dict[str, TrainingInfo] = {}
+    """By candidate name, for the fine-tunes whose study names a training file."""
     analysis: Analysis | None = None
     """The verdict and every number behind it; None when the run could not be analysed."""
     examples: list[ExampleResult]

@@ -53,7 +53,11 @@ class Candidate(BaseModel):
     """Fixed training cost in USD, instead of the estimate from the catalog."""
     training_tokens: int | None = Field(default=None, ge=0)
     """Tokens in the training file (per epoch), to price training from the catalog."""
-    epochs: int = Field(default=3, ge=1)
+    training_file: str | None = None
+    """Chat-format JSONL the fine-tune is trained on (relative to the study): checked, counted
+    and priced like `advisor estimate-training`, and checked for overlap with the eval set."""
+    epochs: int | Literal["auto"] = "auto"
+    """Training epochs; "auto" is OpenAI's default for the file's size (3 with training_tokens)."""
     hosting_per_hour: float | None = Field(default=None, ge=0)
     """Hosting fee of the fine-tuned deployment, USD an hour (default: the catalog's, or 0)."""
     cached_share: float | None = Field(default=None, ge=0, le=1)
