@@ -27,7 +27,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals hold API keys
 )
-out = Console(highlight=False, soft_wrap=True)
+# Piped output is not cut to 80 columns: tables keep their model ids whole.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False)
 
 DEBUG_VAR = "ADVISOR_DEBUG"

@@ -14,9 +14,11 @@ def run_lines(outcome: Outcome) -> list[str]:
     for c in r.candidates:
         value = "n/a" if c.metrics.value is None else f"{c.metrics.value:.4f}"
         cost = "n/a" if c.cost_per_call is None else money(c.cost_per_call)
+        problems = {k: v for k, v in c.finish_reasons.items() if k in ("length", "content_filter")}
+        flagged = "".join(f", {v} cut by {k}" for k, v in problems.items())
         lines.append(
             f"{c.name} ({c.role}, {c.model}): {c.metrics.primary} {value} over {c.metrics.n}"
-            f" answers, {cost} a call, {c.errors} error(s)"
+            f" answers, {cost} a call, {c.errors} error(s){flagged}"
         )
     if r.analysis is not None:
         a = r.analysis
