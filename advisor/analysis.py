@@ -7,7 +7,7 @@ calling a model again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -93,6 +93,8 @@ class Assumptions:
     study: Study
     as_of: date
     price_overrides: dict[str, PriceOverride]
+    listed_shutdowns: dict[str, date] = field(default_factory=dict)
+    """Shutdown dates the endpoints listed (GET /models) by model id: newer than the catalog."""
 
 
 def _scores_by_example(results: Results, name: str) -> dict[str, list[float]]:
@@ -288,6 +290,15 @@ def _terms_overrides(candidate: Candidate, assumptions: Assumptions) -> PriceOve
     )
 
 
+def shutdown_of(candidate: Candidate, assumptions: Assumptions) -> date | None:
+    """When the candidate's model stops serving: the endpoint's listing first, then the catalog."""
+    listed = assumptions.listed_shutdowns
+    for model in (candidate.model, base_model(candidate)):
+        if model in listed:
+            return listed[model]
+    return model_terms(candidate.provider, base_model(candidate)).shutdown
+
+
 def base_model(candidate: Candidate) -> str:
     return candidate.base_model or resolve_model(candidate.model, candidate.provider)[0]
 
@@ -347,7 +358,7 @@ def scenario(
         retrain_cost=life.retrain_cost,
         hosting_per_hour=hosting,
         update_every_days=None if update is None else eco.months_to_days(update),
-        shutdown_day=_day(assumptions.as_of, terms.shutdown),
+        shutdown_day=_day(assumptions.as_of, shutdown_of(challenger, assumptions)),
         training_cutoff_day=_day(assumptions.as_of, terms.training_cutoff),
     )
 

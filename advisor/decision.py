@@ -100,7 +100,7 @@ def _feasibility(c: Candidate, a: an.Assumptions) -> list[Rule]:
         return []
     rules = []
     terms = model_terms(c.provider, an.base_model(c))
-    cutoff, shutdown = terms.training_cutoff, terms.shutdown
+    cutoff, shutdown = terms.training_cutoff, an.shutdown_of(c, a)
     if cutoff is not None and a.as_of > cutoff:
         rules.append(
             Rule(
@@ -458,7 +458,7 @@ def _review_by(a: an.Assumptions, models: list[Candidate]) -> tuple[date, str]:
             )
         )
     for c in models:
-        shutdown = model_terms(c.provider, an.base_model(c)).shutdown
+        shutdown = an.shutdown_of(c, a)
         if shutdown is not None and shutdown > a.as_of:
             options.append((shutdown, f"the shutdown of {an.base_model(c)}"))
     return min(options, key=lambda o: o[0])

@@ -8,6 +8,7 @@ the scorer is one) -> score -> summarize -> write results.json and the per-examp
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 from collections import Counter
@@ -338,6 +339,8 @@ class Wire:
     mode: Mode = "live"
     transports: dict[str, Any] = field(default_factory=dict)
     clock: Any = None
+    lists_models: bool = True
+    """Ask each endpoint for its models' shutdown dates (a replay does when it was recorded)."""
 
     @property
     def uses_cache(self) -> bool:
@@ -384,13 +387,62 @@ def open_wire(plan: Plan, mode: Mode, folder: Path, concurrency: int) -> Iterato
             f" (and {len(misses) - 1} more; see advisor fixtures check)" if len(misses) > 1 else ""
         )
         raise FixtureMissError(f"{folder}: {misses[0].describe()}{more}")
+    recorded_listing = any(e[-1].tag == fx.MODELS_TAG for e in store.by_key.values())
     with fx.replaying(store, redactor):
-        yield Wire("replay", clock=VirtualClock())
+        yield Wire("replay", clock=VirtualClock(), lists_models=recorded_listing)
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What the endpoints answered."""
+
+    completions: list[Completion]
+    judged: list[Completion]
+    progress: Progress
+    stopped: bool
+    """Stopped at the spend cap."""
+    listed_models: dict[str, date]
+
+
+def _shutdown_date(value: Any) -> date | None:
+    """`shutdown_date` as an ISO date or a Unix timestamp; anything else is ignored."""
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).date()
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
+    """Shutdown dates the endpoints list (GET /models), where they give one.
+
+    Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's.
+    """
+    import httpx2
+    import openai
+
+    from advisor.client import TAG_HEADER
+    from advisor.fixtures import MODELS_TAG
+
+    found: dict[str, date] = {}
+    for client in clients.values():
+        try:
+            response = await client.get(
+                "/models", cast_to=httpx2.Response, options={"headers": {TAG_HEADER: MODELS_TAG}}
+            )
+            listing = json.loads(response.content).get("data") or []
+        except (openai.APIError, ValueError, AttributeError):
+            continue
+        for model in listing:
+            if isinstance(model, dict) and (when := _shutdown_date(model.get("shutdown_date"))):
+                found[str(model.get("id"))] = when
+    return found
 
 
 async def _run(
     plan: Plan, wire: Wire, concurrency: int, on_progress: Callable[[Progress], None]
-) -> tuple[list[Completion], list[Completion], Progress, bool]:
+) -> RunOutput:
     from advisor.client import build_client
 
     arms = [*plan.arms, *([plan.judge] if plan.judge else [])]
@@ -417,6 +469,7 @@ async def _run(
     )
     progress = Progress(total=len(plan.requests))
     try:
+        listed = await _listed_models(clients) if wire.lists_models else {}
         completions = await runner.run(plan.requests, progress)
         judged: list[Completion] = []
         if plan.judge is not None and not runner.stopped_at_cap:
@@ -428,7 +481,7 @@ async def _run(
             cache.close()
         for client in clients.values():
             await client.close()
-    return completions, judged, progress, runner.stopped_at_cap
+    return RunOutput(completions, judged, progress, runner.stopped_at_cap, listed)
 
 
 def _judge_requests(plan: Plan, completions: list[Completion]) -> list[CallRequest]:
@@ -588,15 +641,11 @@ def _versions() -> dict[str, str]:
 
 
 def summarize(
-    plan: Plan,
-    completions: list[Completion],
-    judged: list[Completion],
-    progress: Progress,
-    stopped: bool,
-    mode: Mode,
-    started: datetime,
-    finished: datetime,
+    plan: Plan, output: RunOutput, mode: Mode, started: datetime, finished: datetime
 ) -> tuple[res.Results, list[dict[str, Any]]]:
+    """The run's results and its per-example rows (analysis not yet made)."""
+    completions, judged, progress = output.completions, output.judged, output.progress
+    stopped = output.stopped
     scores = _score(plan, completions, judged)
     judge_spend = Counter()
     for j in judged:
@@ -683,6 +732,7 @@ def summarize(
             versions=_versions(),
         ),
         candidates=candidates,
+        listed_models=output.listed_models,
         training=plan.training,
         examples=example_results,
     )
@@ -698,13 +748,13 @@ def evaluate(
     """Run a planned study and write its results; the caller maps the outcome to an exit code."""
     wire = wire or Wire()
     started = datetime.now(UTC)
-    completions, judged, progress, stopped = asyncio.run(
+    output = asyncio.run(
         _run(plan, wire, concurrency or plan.study.run.concurrency, on_progress or (lambda p: None))
     )
-    results, rows = summarize(
-        plan, completions, judged, progress, stopped, wire.mode, started, datetime.now(UTC)
+    results, rows = summarize(plan, output, wire.mode, started, datetime.now(UTC))
+    results.analysis = analyze(
+        results, replace(plan.assumptions, listed_shutdowns=results.listed_models)
     )
-    results.analysis = analyze(results, plan.assumptions)
     path = publish(results, plan.out, rows)
     return Outcome(results, path)
 

@@ -40,6 +40,8 @@ _KEPT_HEADERS = {
     "openai-model",
 }
 MOCKER = "advisor-httpcore2"
+MODELS_TAG = "models"
+"""Tag of the GET /models asking for shutdown dates: like the judge's, not a plan request."""
 
 
 def _keep_header(name: str) -> bool:
@@ -379,7 +381,9 @@ def unused_recordings(
     return [
         attempts[-1]
         for key, attempts in store.by_key.items()
-        if key not in used and not attempts[-1].tag.startswith("judge.")
+        if key not in used
+        and not attempts[-1].tag.startswith("judge.")
+        and attempts[-1].tag != MODELS_TAG
     ]
 
 

@@ -58,7 +58,8 @@ def recost(results: Results, changes: Changes, source: Path) -> Results:
     except ValidationError as exc:
         raise InputError(validation_message(source, exc)) from None
     as_of = changes.as_of or results.as_of
-    analysis = analyze(results, Assumptions(study, as_of, changes.price_overrides))
+    assumptions = Assumptions(study, as_of, changes.price_overrides, results.listed_models)
+    analysis = analyze(results, assumptions)
     return results.model_copy(
         update={
             "study": study.model_dump(mode="json"),

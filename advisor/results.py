@@ -179,6 +179,8 @@ class Results(BaseModel):
     scorer: dict[str, Any]
     run: RunInfo
     candidates: list[CandidateResult]
+    listed_models: dict[str, date] = {}
+    """Shutdown dates the endpoints gave for their models (GET /models), by model id."""
     training: dict[str, TrainingInfo] = {}
     """By candidate name, for the fine-tunes whose study names a training file."""
     analysis: Analysis | None = None

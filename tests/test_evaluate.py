@@ -63,9 +63,9 @@ def test_scores_usage_and_cost_are_what_the_server_gave(study_dir, simulator, ca
 
 def test_a_rerun_is_served_from_the_cache(study_dir, simulator):
     assert main(["evaluate", "study.toml", "--base-url", simulator.base_url]) == 0
-    sent = simulator.stats.requests
+    answered = simulator.stats.ok
     assert main(["evaluate", "study.toml", "--base-url", simulator.base_url]) == 0
-    assert simulator.stats.requests == sent
+    assert simulator.stats.ok == answered  # only GET /models again, which costs nothing
     assert _results(study_dir)["run"]["from_cache"] == 120
 
 
@@ -152,7 +152,7 @@ def test_judge_scorer_calls_are_made_cached_and_priced(study_dir, simulator):
     results = _results(study_dir)
     assert results["scorer"]["primary_metric"] == "judge_accuracy"
     assert results["run"]["requests"] == 240
-    sent = simulator.stats.requests
+    sent = simulator.stats.ok
     assert (
         main(
             [
@@ -166,7 +166,7 @@ def test_judge_scorer_calls_are_made_cached_and_priced(study_dir, simulator):
         )
         == 0
     )
-    assert simulator.stats.requests == sent
+    assert simulator.stats.ok == sent
 
 
 def test_two_candidates_at_two_endpoints(study_dir):

@@ -92,7 +92,9 @@ def test_every_recorded_200_conforms_to_the_openai_schema(study_dir, recorded):
     bodies = [
         e["response"]["body"]
         for e in _exchanges(study_dir)
-        if e["response"].get("status") == 200 and "body" in e["response"]
+        if e["request"]["path"].endswith("/chat/completions")
+        and e["response"].get("status") == 200
+        and "body" in e["response"]
     ]
     assert len(bodies) == 120
     for body in bodies:
