@@ -17,6 +17,7 @@ from advisor import economics as eco
 from advisor.breakeven_view import to_dict
 from advisor.formatting import day_and_date, money, number, on_day
 from advisor.pricing import model_terms
+from advisor.sensitivity import SensitivityRow, sensitivity, vary
 from advisor.study import Candidate
 
 if TYPE_CHECKING:
@@ -42,17 +43,6 @@ class Range(BaseModel):
     model_config = _Closed
     optimistic: float | None
     pessimistic: float | None
-
-
-class SensitivityRow(BaseModel):
-    model_config = _Closed
-    factor: str
-    low_label: str
-    high_label: str
-    payback_low: float | None
-    payback_high: float | None
-    net_saving_low: float
-    net_saving_high: float
 
 
 class ChallengerVerdict(BaseModel):
@@ -309,18 +299,14 @@ def _status(rules: list[Rule]) -> Status:
 # --- intervals and sensitivity -------------------------------------------------------------------
 
 
-def _vary(s: eco.Scenario, **changes: Any) -> eco.Scenario:
-    return eco.Scenario(**{**s.__dict__, **changes})
-
-
 def _ranges(
     s: eco.Scenario, inc: an.CallCost, ch: an.CallCost, q: an.QualityDelta | None
 ) -> tuple[Range, Range, Range]:
     good = an.with_quality(
-        _vary(s, prompt_cost_per_call=inc.high, ft_cost_per_call=ch.low), q, q.high if q else 0.0
+        vary(s, prompt_cost_per_call=inc.high, ft_cost_per_call=ch.low), q, q.high if q else 0.0
     )
     bad = an.with_quality(
-        _vary(s, prompt_cost_per_call=inc.low, ft_cost_per_call=ch.high), q, q.low if q else 0.0
+        vary(s, prompt_cost_per_call=inc.low, ft_cost_per_call=ch.high), q, q.low if q else 0.0
     )
     g, b = eco.break_even(good), eco.break_even(bad)
     return (
@@ -328,82 +314,6 @@ def _ranges(
         Range(optimistic=g.first_crossing_days, pessimistic=b.first_crossing_days),
         Range(optimistic=g.net_saving_at_horizon, pessimistic=b.net_saving_at_horizon),
     )
-
-
-def sensitivity(s: eco.Scenario, q: an.QualityDelta | None) -> list[SensitivityRow]:
-    """Payback and net saving as each assumption moves (data for a tornado chart)."""
-    factors: list[tuple[str, str, str, eco.Scenario, eco.Scenario]] = []
-
-    def scaled(factor: str, field: str) -> None:
-        value = getattr(s, field)
-        if value:
-            factors.append(
-                (
-                    f"{factor} ±25%",
-                    f"{money_or_number(value * 0.75)}",
-                    f"{money_or_number(value * 1.25)}",
-                    _vary(s, **{field: value * 0.75}),
-                    _vary(s, **{field: value * 1.25}),
-                )
-            )
-
-    scaled("calls per day", "calls_per_day")
-    g = s.monthly_growth
-    step = abs(g) * 0.25 if g else 0.01
-    factors.append(
-        (
-            f"monthly growth ±{'25%' if g else '1 point'}",
-            f"{g - step:+.2%}",
-            f"{g + step:+.2%}",
-            _vary(s, monthly_growth=max(g - step, -0.99)),
-            _vary(s, monthly_growth=g + step),
-        )
-    )
-    scaled("incumbent cost per call", "prompt_cost_per_call")
-    scaled("challenger cost per call", "ft_cost_per_call")
-    scaled("training cost", "training_cost")
-    scaled("hosting per hour", "hosting_per_hour")
-    if s.update_every_days is not None:
-        three = eco.months_to_days(3)
-        shorter = max(s.update_every_days - three, eco.months_to_days(1))
-        factors.append(
-            (
-                "base-model update cadence ±3 months",
-                f"{shorter / eco.MONTH_DAYS:.0f} months",
-                f"{(s.update_every_days + three) / eco.MONTH_DAYS:.0f} months",
-                _vary(s, update_every_days=shorter),
-                _vary(s, update_every_days=s.update_every_days + three),
-            )
-        )
-    if q is not None and s.error_cost:
-        factors.append(
-            (
-                "quality delta at its interval ends",
-                f"{q.low:+.3f}",
-                f"{q.high:+.3f}",
-                an.with_quality(s, q, q.low),
-                an.with_quality(s, q, q.high),
-            )
-        )
-    rows = []
-    for factor, low_label, high_label, low, high in factors:
-        lo, hi = eco.break_even(low), eco.break_even(high)
-        rows.append(
-            SensitivityRow(
-                factor=factor,
-                low_label=low_label,
-                high_label=high_label,
-                payback_low=lo.payback_days,
-                payback_high=hi.payback_days,
-                net_saving_low=lo.net_saving_at_horizon,
-                net_saving_high=hi.net_saving_at_horizon,
-            )
-        )
-    return rows
-
-
-def money_or_number(value: float) -> str:
-    return money(value) if value < 10 else number(value)
 
 
 # --- the verdict -----------------------------------------------------------------------------

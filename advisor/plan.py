@@ -1,0 +1,332 @@
+"""Planning a run: everything that can be wrong is found here, before anything is sent.
+
+Study, eval set, scorer, templates, prices, API keys, output folder, training files and the spend
+estimate are all checked; the result is a `Plan` the runner executes as it is.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from advisor import results as res
+from advisor.analysis import Assumptions, training_cost
+from advisor.cache import ResponseCache, request_key
+from advisor.errors import InputError
+from advisor.evalset import EvalSet, Example, load_evalset
+from advisor.pricing import PriceOverride, call_prices
+from advisor.prompts import PromptTemplate, load_template
+from advisor.runner import CallRequest, Completion, Prices
+from advisor.scoring import JudgeScorer, Scorer, build_scorer
+from advisor.study import Candidate, Study, load_study
+from advisor.usage import call_cost
+
+Mode = Literal["live", "record", "replay"]
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+JUDGE = "judge"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class EvaluateOptions:
+    """What the command line adds to the study."""
+
+    study_path: Path
+    mode: Mode = "live"
+    base_url: str | None = None
+    """Overrides every candidate's (and the judge's) endpoint."""
+    max_spend: float | None = None
+    out: Path | None = None
+    concurrency: int | None = None
+    price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
+    """By model id, from --price."""
+    as_of: date | None = None
+    fixtures: Path | None = None
+    """Fixtures folder for --record and --replay (default fixtures/<study name>)."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A candidate (or the judge) ready to run: endpoint, key variable and prices resolved."""
+
+    name: str
+    model: str
+    base_url: str
+    api_key_env: str
+    prices: Prices
+    price_source: str
+    params: dict[str, Any]
+    template: PromptTemplate | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run checked end to end before anything is sent."""
+
+    study: Study
+    study_path: Path
+    evalset: EvalSet
+    scorer: Scorer
+    arms: tuple[Arm, ...]
+    judge: Arm | None
+    requests: tuple[CallRequest, ...]
+    estimate: float
+    """Upper estimate of the run's cost in USD (requests already cached excluded)."""
+    out: Path
+    as_of: date
+    max_spend: float | None
+    price_overrides: dict[str, PriceOverride]
+    training: dict[str, res.TrainingInfo]
+    """Training-file estimates of the fine-tunes that name one."""
+
+    @property
+    def assumptions(self) -> Assumptions:
+        return Assumptions(self.study, self.as_of, self.price_overrides)
+
+    @property
+    def examples(self) -> dict[str, Example]:
+        return {e.id: e for e in self.evalset.examples}
+
+
+def _endpoint(configured: str | None, options: EvaluateOptions) -> str:
+    return (options.base_url or configured or OPENAI_BASE_URL).rstrip("/")
+
+
+def _arm(
+    name: str,
+    provider: str,
+    model: str,
+    *,
+    fine_tuned: bool | None,
+    overrides: PriceOverride | None,
+    base_url: str,
+    api_key_env: str,
+    params: dict[str, Any],
+    template: PromptTemplate | None,
+) -> Arm:
+    prices = call_prices(provider, model, fine_tuned=fine_tuned, overrides=overrides)
+    return Arm(
+        name,
+        model,
+        base_url,
+        api_key_env,
+        Prices(prices.input, prices.cached_input, prices.output),
+        prices.source,
+        params,
+        template,
+    )
+
+
+def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Arm:
+    overrides = options.price_overrides.get(c.model) or c.prices
+    return _arm(
+        c.name,
+        c.provider,
+        c.model,
+        fine_tuned=c.is_fine_tune,
+        overrides=overrides,
+        base_url=_endpoint(c.base_url, options),
+        api_key_env=c.api_key_env,
+        params=c.params,
+        template=load_template(base_dir / c.template, c.template),
+    )
+
+
+def _estimate(model: str, messages: list[dict[str, str]], prices: Prices, max_out: int) -> float:
+    from advisor.tokens import count_chat
+
+    return call_cost(
+        count_chat(messages, model), 0, max_out, prices.input, prices.cached_input, prices.output
+    )
+
+
+def _max_output(arm: Arm, study: Study) -> int:
+    for key in ("max_completion_tokens", "max_tokens"):
+        if isinstance(arm.params.get(key), int):
+            return arm.params[key]
+    return study.run.output_estimate_tokens
+
+
+def _request(
+    arm: Arm,
+    example_id: str,
+    repeat: int,
+    messages: list,
+    estimate: float,
+    candidate: str | None = None,
+) -> CallRequest:
+    body = {"model": arm.model, "messages": messages, **arm.params}
+    return CallRequest(
+        candidate=candidate or arm.name,
+        example_id=example_id,
+        repeat=repeat,
+        base_url=arm.base_url,
+        body=body,
+        key=request_key(arm.base_url, body, repeat),
+        prices=arm.prices,
+        estimate=estimate,
+    )
+
+
+def check_api_keys(arms: list[Arm], mode: Mode) -> dict[str, str]:
+    """The key of each endpoint from its environment variable; missing ones fail here.
+
+    A loopback endpoint (a local server) may go without a key. Keys stay in memory only.
+    """
+    keys: dict[str, str] = {}
+    for arm in arms:
+        key = os.environ.get(arm.api_key_env, "")
+        if mode == "replay":
+            key = "replay"
+        elif not key:
+            if urlsplit(arm.base_url).hostname not in _LOOPBACK:
+                raise InputError(
+                    f"candidate {arm.name!r}: environment variable {arm.api_key_env} is not set "
+                    f"(the API key for {arm.base_url})"
+                )
+            key = "no-key"
+        keys.setdefault(arm.base_url, key)
+    return keys
+
+
+def estimate_training(
+    c: Candidate, base_dir: Path, evalset: EvalSet, assumptions: Assumptions
+) -> res.TrainingInfo:
+    """Check, count and price a fine-tune's training file; find the eval examples it holds."""
+    from advisor.training import estimate
+
+    overrides = assumptions.price_overrides.get(c.model) or c.prices
+    found = estimate(
+        base_dir / c.training_file,
+        c.base_model or c.model,
+        provider=c.provider,
+        epochs=c.epochs,
+        training_price=overrides.training if overrides else None,
+        evalset=evalset,
+    )
+    return res.TrainingInfo(
+        file=c.training_file,
+        examples=found.examples,
+        epochs=found.epochs,
+        billed_tokens=found.billed_tokens,
+        price_per_million=found.price_per_million,
+        price_source=found.price_source,
+        cost=found.cost,
+        warnings=list(found.warnings),
+        contaminated_ids=sorted(found.contaminated_ids),
+    )
+
+
+def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
+    """Check everything that can be checked without sending a request."""
+    path = options.study_path
+    study = study or load_study(path)
+    base_dir = path.parent
+    evalset = load_evalset(study.evalset, base_dir, cache_dir=Path(".advisor-cache") / "datasets")
+    scorer = build_scorer(study.scorer, base_dir=base_dir)
+    for example in evalset.examples:
+        try:
+            scorer.check_expected(example.expected)
+        except InputError as exc:
+            raise InputError(f"{evalset.path}:{example.row}: {exc}") from None
+    arms = tuple(_candidate_arm(c, base_dir, options) for c in study.candidates)
+    judge = None
+    if isinstance(scorer, JudgeScorer):
+        cfg = scorer.config
+        judge = _arm(
+            JUDGE,
+            cfg.provider,
+            cfg.model,
+            fine_tuned=None,
+            overrides=options.price_overrides.get(cfg.model),
+            base_url=_endpoint(cfg.base_url, options),
+            api_key_env=cfg.api_key_env,
+            params={"max_tokens": cfg.max_tokens},
+            template=None,
+        )
+    requests = []
+    estimate = 0.0
+    out = options.out or (
+        base_dir / study.run.out if study.run.out else Path("reports") / study.name
+    )
+    spends = options.mode != "replay"  # a replay costs nothing: no estimate to make
+    cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode == "live" else None
+    for arm in arms:
+        max_out = _max_output(arm, study)
+        for example in evalset.examples:
+            messages = arm.template.render(example)
+            cost = _estimate(arm.model, messages, arm.prices, max_out) if spends else 0.0
+            if judge is not None and spends:
+                judge_messages = scorer.judge_messages(example.inputs, example.expected, "")
+                judge_max = _max_output(judge, study) + max_out  # the answer goes in the prompt
+                cost += _estimate(judge.model, judge_messages, judge.prices, judge_max)
+            for repeat in range(study.run.repeats):
+                request = _request(arm, example.id, repeat, messages, cost)
+                requests.append(request)
+                if cache is None or cache.get(request.key) is None:
+                    estimate += cost
+    if cache is not None:
+        cache.close()
+    max_spend = options.max_spend if options.max_spend is not None else study.run.max_spend
+    if max_spend is not None and estimate > max_spend:
+        raise InputError(
+            f"the run would cost up to ${estimate:,.4f}, over the spend cap of ${max_spend:,.4f}: "
+            "nothing was sent (raise --max-spend or run fewer examples)"
+        )
+    check_api_keys([*arms, *([judge] if judge else [])], options.mode)
+    res.prepare_out_dir(out)
+    as_of = options.as_of or study.as_of or date.today()
+    assumptions = Assumptions(study, as_of, options.price_overrides)
+    training = {
+        c.name: estimate_training(c, base_dir, evalset, assumptions)
+        for c in study.challengers
+        if c.is_fine_tune and c.training_file
+    }
+    for candidate in study.challengers:
+        if candidate.is_fine_tune:  # fails now if it cannot be costed
+            training_cost(candidate, assumptions, training.get(candidate.name))
+    return Plan(
+        study,
+        path,
+        evalset,
+        scorer,
+        arms,
+        judge,
+        tuple(requests),
+        estimate,
+        out,
+        as_of,
+        max_spend,
+        options.price_overrides,
+        training,
+    )
+
+
+def judge_requests(plan: Plan, completions: list[Completion]) -> list[CallRequest]:
+    """The judge's request for every answer, once the candidates have answered."""
+    assert plan.judge is not None and isinstance(plan.scorer, JudgeScorer)
+    examples = plan.examples
+    requests = []
+    for c in completions:
+        if c.output is None:
+            continue
+        example = examples[c.example_id]
+        messages = plan.scorer.judge_messages(example.inputs, example.expected, c.output)
+        estimate = _estimate(
+            plan.judge.model, messages, plan.judge.prices, _max_output(plan.judge, plan.study)
+        )
+        requests.append(
+            _request(
+                plan.judge,
+                c.example_id,
+                c.repeat,
+                messages,
+                estimate,
+                candidate=f"{JUDGE}.{c.candidate}",
+            )
+        )
+    return requests
