@@ -12,6 +12,7 @@ from typing import Any
 
 from advisor.errors import RunError
 from advisor.markdown import SUMMARY_FILE, summary_markdown
+from advisor.report import write_report
 from advisor.results import EXAMPLES_FILE, Results, save_results, write_atomic
 
 
@@ -24,4 +25,5 @@ def publish(results: Results, out: Path, examples: list[dict[str, Any]] | None =
         write_atomic(out / SUMMARY_FILE, summary_markdown(results))
     except OSError as exc:
         raise RunError(f"{out}: cannot write the run's files ({exc.strerror})") from None
+    write_report(results, out)
     return save_results(results, out)

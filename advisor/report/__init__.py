@@ -1,0 +1,32 @@
+"""The HTML decision report: one self-contained page beside results.json.
+
+    write_report(results, run_dir) -> run_dir / "report.html"
+    render(results, run_dir=None)  -> the page as a string
+
+The page is built from a `Results` alone, plus the inputs and outputs in run_dir/examples.jsonl
+when that file is there. It loads nothing from the network, escapes every piece of text that came
+from a study, an eval set or a model, and draws its charts as inline SVG (`advisor.report.charts`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.errors import RunError
+from advisor.report._page import render
+from advisor.results import Results, write_atomic
+
+REPORT_FILE = "report.html"
+
+__all__ = ["REPORT_FILE", "render", "write_report"]
+
+
+def write_report(results: Results, run_dir: Path) -> Path:
+    """Render the report into run_dir/report.html atomically and return its path."""
+    path = run_dir / REPORT_FILE
+    html = render(results, run_dir)
+    try:
+        write_atomic(path, html)
+    except OSError as exc:
+        raise RunError(f"{run_dir}: cannot write the report ({exc.strerror})") from None
+    return path
