@@ -162,6 +162,14 @@ def evaluate(
     fixtures: Annotated[
         Path | None, typer.Option(help="Fixtures folder (default fixtures/<study name>).")
     ] = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send through the providers' Batch API: the batch price, answers within 24 h; "
+            "rerun the same command to pick up batches in flight or retry what has no answer.",
+        ),
+    ] = False,
     fail_on: Annotated[
         list[FailOn] | None, typer.Option(help="Exit 1 when this holds (CI); repeatable.")
     ] = None,
@@ -186,6 +194,7 @@ def evaluate(
         price_overrides=_price_overrides(price),
         as_of=_as_of(as_of) if as_of else None,
         fixtures=fixtures,
+        batch=batch,
     )
     outcome = run_study(options, lambda total: progress_bar(err, total))
     from advisor.summary import run_lines

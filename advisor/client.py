@@ -1,13 +1,27 @@
-"""The one place that builds HTTP clients for the openai SDK.
+"""The one place that builds HTTP clients: the runner's lean path, and the openai SDK for the rest.
 
 openai 3.x sends through httpx2. Recording wraps the transport and replay mocks httpcore2 under it,
 so when the stack changes (respx gaining native httpx2 support, another transport) only this module
 changes.
+
+Profiles of `advisor evaluate` at 64 requests in flight showed the SDK's request building (about
+a quarter of the client's CPU per request) and httpcore2's connection pool (another quarter: it
+scans every connection twice per request) dominating the whole run. So a chat completion takes
+the short way: the runner posts the JSON body straight to the transport (`Client.post_json`), and
+the transport (`build_transport`) keeps its own stack of idle keep-alive connections. What stays
+the same underneath: httpx2 requests and responses (so the recording wrapper sees every exchange),
+and httpcore2's `AsyncHTTPConnection` (so respx, which patches it, serves every replayed request).
+Everything else (`GET /models`, the SDK's typed methods) goes through an `openai.AsyncOpenAI`
+built on first use over the same transport, with its retries off (the runner owns them).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+import contextlib
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx2
@@ -15,14 +29,224 @@ if TYPE_CHECKING:
 
 TAG_HEADER = "x-advisor-request"
 """Names candidate, example and repeat on every request: fixtures are keyed by it."""
+KEEPALIVE_EXPIRY = 5.0
+"""Seconds an idle connection is kept (httpx2's default)."""
 
 
 def build_transport(concurrency: int) -> httpx2.AsyncBaseTransport:
-    """The transport under the SDK, its pool sized to the run's concurrency."""
+    """The transport under the runner and the SDK: at most `concurrency` connections, kept alive."""
+    return _transport_class()(concurrency)
+
+
+@cache
+def _transport_class() -> type:
+    """`PooledTransport`, defined on first use so that importing this module loads no httpx2."""
+    import httpcore2
     import httpx2
 
-    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx2.AsyncHTTPTransport(limits=limits)
+    class PooledTransport(httpx2.AsyncBaseTransport):
+        """HTTP/1.1 over httpcore2 connections, most recently used first, bodies read whole.
+
+        httpcore2's pool finds a connection for each request by scanning all of them (twice per
+        request, each scan asking every socket whether it is readable): at 64 connections that was
+        a quarter of the advisor's CPU. Here a request takes the last idle connection of its
+        origin, checks only that one, and gives it back once the body has been read. Chat
+        completions are not streamed, so reading the body before returning costs nothing.
+        """
+
+        def __init__(self, limit: int) -> None:
+            self._slots = asyncio.Semaphore(max(1, limit))
+            self._idle: dict[tuple, list[httpcore2.AsyncHTTPConnection]] = {}
+            self._ssl_context: Any = None
+
+        async def _take(self, origin: Any) -> httpcore2.AsyncHTTPConnection:
+            """The last connection given back for `origin` that is still open, or a new one."""
+            idle = self._idle.get(_key(origin))
+            while idle:
+                connection = idle.pop()
+                if not connection.has_expired():
+                    return connection
+                await _quietly(connection.aclose())
+            ssl_context = None
+            if origin.scheme == b"https":
+                if self._ssl_context is None:
+                    self._ssl_context = httpx2.create_ssl_context()
+                ssl_context = self._ssl_context
+            return httpcore2.AsyncHTTPConnection(
+                origin, ssl_context=ssl_context, keepalive_expiry=KEEPALIVE_EXPIRY
+            )
+
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            url = request.url
+            core = httpcore2.Request(
+                method=request.method,
+                url=httpcore2.URL(
+                    scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+                ),
+                headers=request.headers.raw,
+                content=request.stream,
+                extensions=request.extensions,
+            )
+            origin = core.url.origin
+            async with self._slots:
+                connection = await self._take(origin)
+                reusable = False
+                try:
+                    response = await connection.handle_async_request(core)
+                    try:
+                        content = await response.aread()
+                    finally:
+                        await response.aclose()
+                    reusable = connection.is_idle()  # _take checks expiry on reuse
+                except Exception as exc:
+                    raise _as_httpx2(exc, httpx2) from exc
+                finally:
+                    if reusable:
+                        self._idle.setdefault(_key(origin), []).append(connection)
+                    else:
+                        await _quietly(connection.aclose())
+            # the connection (its network stream) is back in the stack: the response keeps none
+            extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
+            return httpx2.Response(
+                status_code=response.status,
+                headers=response.headers,
+                content=content,
+                extensions=extensions,
+                request=request,
+            )
+
+        async def aclose(self) -> None:
+            connections = [c for idle in self._idle.values() for c in idle]
+            self._idle = {}
+            for connection in connections:
+                await _quietly(connection.aclose())
+
+    return PooledTransport
+
+
+def _key(origin: Any) -> tuple[bytes, bytes, int]:
+    return origin.scheme, origin.host, origin.port
+
+
+async def _quietly(closing: Any) -> None:
+    # a connection that cannot even close cleanly is gone all the same
+    with contextlib.suppress(Exception):
+        await closing
+
+
+def _as_httpx2(exc: Exception, httpx2: Any) -> Exception:
+    """httpcore2's errors (and httpx's, which respx raises in replay) as httpx2's of the same name.
+
+    httpx2's own transport maps them the same way; the recording wrapper and the runner catch
+    `httpx2.TransportError`.
+    """
+    if isinstance(exc, httpx2.HTTPError):
+        return exc
+    mapped = getattr(httpx2, type(exc).__name__, None)
+    if isinstance(mapped, type) and issubclass(mapped, httpx2.TransportError):
+        return mapped(str(exc))
+    return exc
+
+
+class Client:
+    """One endpoint: the runner's lean POST, and the openai SDK (built on first use) for the rest.
+
+    Attributes it does not have are the SDK client's (`client.get(...)`, `client.models`), so it
+    stands in for an `openai.AsyncOpenAI` wherever one was used.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float,
+        transport: httpx2.AsyncBaseTransport,
+    ) -> None:
+        from advisor import __version__
+
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.transport = transport
+        self._sdk: openai.AsyncOpenAI | None = None
+        self._urls: dict[str, httpx2.URL] = {}
+        self._timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": f"advisor/{__version__}",
+            "Authorization": f"Bearer {api_key}",
+        }
+        # as the SDK does: a key scoped to an organization or project may need them
+        for header, variable in (
+            ("OpenAI-Organization", "OPENAI_ORG_ID"),
+            ("OpenAI-Project", "OPENAI_PROJECT_ID"),
+        ):
+            if value := os.environ.get(variable):
+                headers[header] = value
+        self._headers = headers
+
+    async def post_json(self, path: str, body: bytes, headers: dict[str, str]) -> httpx2.Response:
+        """POST a JSON body; the whole response, whatever its status.
+
+        Raises httpx2.TimeoutException or httpx2.TransportError when no response came.
+        """
+        return await self.send("POST", path, body, headers)
+
+    async def get_json(self, path: str, headers: dict[str, str]) -> httpx2.Response:
+        """GET `path` (e.g. `/models`); the whole response, whatever its status."""
+        return await self.send("GET", path, None, headers)
+
+    async def send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> httpx2.Response:
+        """One request to `base_url + path` straight through the transport, bypassing the SDK."""
+        import httpx2
+
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = httpx2.URL(self.base_url + path)
+        request = httpx2.Request(
+            method,
+            url,
+            headers={**self._headers, **headers},
+            content=body,
+            extensions={"timeout": self._timeouts},
+        )
+        response = await self.transport.handle_async_request(request)
+        await response.aread()
+        return response
+
+    @property
+    def sdk(self) -> openai.AsyncOpenAI:
+        """The SDK client over the same transport, its retries off."""
+        if self._sdk is None:
+            import httpx2
+            import openai
+
+            http_client = httpx2.AsyncClient(
+                transport=self.transport, timeout=httpx2.Timeout(self.timeout)
+            )
+            self._sdk = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self.api_key,
+                max_retries=0,
+                timeout=self.timeout,
+                http_client=http_client,
+            )
+        return self._sdk
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # nothing private is the SDK's; no recursion before __init__
+            raise AttributeError(name)
+        return getattr(self.sdk, name)
+
+    async def close(self) -> None:
+        if self._sdk is not None:
+            await self._sdk.close()  # closes its http client, and so the transport
+        else:
+            await self.transport.aclose()
 
 
 def build_client(
@@ -32,14 +256,8 @@ def build_client(
     concurrency: int,
     timeout: float,
     transport: httpx2.AsyncBaseTransport | None = None,
-) -> openai.AsyncOpenAI:
-    """An SDK client whose retries are off (the runner owns them) and whose pool fits the run."""
-    import httpx2
-    import openai
-
-    http_client = httpx2.AsyncClient(
-        transport=transport or build_transport(concurrency), timeout=httpx2.Timeout(timeout)
-    )
-    return openai.AsyncOpenAI(
-        base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout, http_client=http_client
+) -> Client:
+    """An endpoint's client, its pool sized to the run; the SDK's retries are off."""
+    return Client(
+        base_url, api_key, timeout=timeout, transport=transport or build_transport(concurrency)
     )

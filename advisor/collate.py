@@ -133,7 +133,8 @@ def _candidate_result(
             cached_tokens=sum(c.usage.cached_tokens for c in ok) / n if n else 0.0,
             completion_tokens=sum(c.usage.completion_tokens for c in ok) / n if n else 0.0,
         ),
-        cost_per_call=sum(c.cost for c in ok) / n if n else None,
+        # at the standard price: what production calls cost, even when the eval ran in batches
+        cost_per_call=sum(arm.prices.cost(c.usage) for c in ok) / n if n else None,
         latency_ms=res.Latency(
             p50=_percentile(latencies, 0.5),
             p95=_percentile(latencies, 0.95),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -22,6 +22,7 @@ from advisor.collate import RunOutput, summarize
 from advisor.decision import analyze
 from advisor.errors import FixtureMissError
 from advisor.plan import (
+    JUDGE,
     EvaluateOptions,
     Mode,
     Plan,
@@ -30,7 +31,7 @@ from advisor.plan import (
     plan_run,
 )
 from advisor.publish import publish
-from advisor.runner import Completion, Progress, Runner
+from advisor.runner import CallRequest, Completion, Progress, Runner
 from advisor.study import Study, load_study
 
 
@@ -67,7 +68,9 @@ def fixtures_folder(study: Study, given: Path | None) -> Path:
 
 
 @contextmanager
-def open_wire(plan: Plan, mode: Mode, folder: Path, concurrency: int) -> Iterator[Wire]:
+def open_wire(
+    plan: Plan, mode: Mode, folder: Path, concurrency: int, batch: bool = False
+) -> Iterator[Wire]:
     """The wire of a run: live, recording to `folder`, or replaying from it.
 
     Replay checks every request against the fixtures first: a request with no recording is an
@@ -94,7 +97,12 @@ def open_wire(plan: Plan, mode: Mode, folder: Path, concurrency: int) -> Iterato
         finally:
             store.close()
         return
-    misses = fx.find_misses(store, plan.requests, redactor)
+    if batch:  # recorded by input file, not by request: a changed request changes its file
+        from advisor.batch import find_batch_misses
+
+        misses: list[Any] = find_batch_misses(store, plan.requests)
+    else:
+        misses = fx.find_misses(store, plan.requests, redactor)
     if misses:
         more = (
             f" (and {len(misses) - 1} more; see advisor fixtures check)" if len(misses) > 1 else ""
@@ -121,7 +129,6 @@ async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
     Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's.
     """
     import httpx2
-    import openai
 
     from advisor.client import TAG_HEADER
     from advisor.fixtures import MODELS_TAG
@@ -129,11 +136,11 @@ async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
     found: dict[str, date] = {}
     for client in clients.values():
         try:
-            response = await client.get(
-                "/models", cast_to=httpx2.Response, options={"headers": {TAG_HEADER: MODELS_TAG}}
-            )
+            response = await client.get_json("/models", {TAG_HEADER: MODELS_TAG})
+            if response.status_code != 200:
+                continue
             listing = json.loads(response.content).get("data") or []
-        except (openai.APIError, ValueError, AttributeError):
+        except (httpx2.TransportError, ValueError, AttributeError):
             continue
         for model in listing:
             if isinstance(model, dict) and (when := _shutdown_date(model.get("shutdown_date"))):
@@ -141,8 +148,72 @@ async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
     return found
 
 
+def _batch_discounts(plan: Plan) -> Callable[[CallRequest], float]:
+    """Each request's batch discount, from the catalog (0 where no source gives one)."""
+    from advisor.pricing import model_terms
+
+    discounts = {
+        c.name: model_terms(
+            c.provider, c.model, overrides=plan.price_overrides.get(c.model) or c.prices
+        ).batch_discount
+        or 0.0
+        for c in plan.study.candidates
+    }
+    if plan.judge is not None:
+        judge = plan.scorer.config  # a JudgeScorer's
+        discounts[JUDGE] = model_terms(judge.provider, judge.model).batch_discount or 0.0
+
+    def discount(request: CallRequest) -> float:
+        judged = request.candidate.startswith(f"{JUDGE}.")
+        return discounts[JUDGE if judged else request.candidate]
+
+    return discount
+
+
+async def _run_batches(
+    plan: Plan,
+    wire: Wire,
+    clients: dict[str, Any],
+    cache: ResponseCache | None,
+    progress: Progress,
+    on_progress: Callable[[Progress], None],
+) -> tuple[list[Completion], list[Completion]]:
+    """The candidates' requests through the Batch API, then the judge's the same way."""
+    from advisor.batch import STATE_FILES, BatchOptions, run_batches
+
+    options = BatchOptions(
+        state_file=STATE_FILES[wire.mode],
+        discount=_batch_discounts(plan),
+        retry_deadline=plan.study.run.retry_deadline,
+    )
+
+    async def run(requests: Sequence[CallRequest]) -> list[Completion]:
+        return await run_batches(
+            requests,
+            clients,
+            plan.out,
+            options,
+            cache=cache,
+            clock=wire.clock,
+            progress=progress,
+            on_progress=on_progress,
+        )
+
+    completions = await run(plan.requests)
+    judged: list[Completion] = []
+    if plan.judge is not None:
+        to_judge = judge_requests(plan, completions)
+        progress.total += len(to_judge)
+        judged = await run(to_judge)
+    return completions, judged
+
+
 async def _run(
-    plan: Plan, wire: Wire, concurrency: int, on_progress: Callable[[Progress], None]
+    plan: Plan,
+    wire: Wire,
+    concurrency: int,
+    on_progress: Callable[[Progress], None],
+    batch: bool = False,
 ) -> RunOutput:
     from advisor.client import build_client
 
@@ -171,8 +242,13 @@ async def _run(
     progress = Progress(total=len(plan.requests))
     try:
         listed = await _listed_models(clients) if wire.lists_models else {}
+        if batch:
+            completions, judged = await _run_batches(
+                plan, wire, clients, cache, progress, on_progress
+            )
+            return RunOutput(completions, judged, progress, False, listed)
         completions = await runner.run(plan.requests, progress)
-        judged: list[Completion] = []
+        judged = []
         if plan.judge is not None and not runner.stopped_at_cap:
             to_judge = judge_requests(plan, completions)
             progress.total += len(to_judge)
@@ -190,12 +266,19 @@ def evaluate(
     wire: Wire | None = None,
     concurrency: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    batch: bool = False,
 ) -> Outcome:
     """Run a planned study and write its results; the caller maps the outcome to an exit code."""
     wire = wire or Wire()
     started = datetime.now(UTC)
     output = asyncio.run(
-        _run(plan, wire, concurrency or plan.study.run.concurrency, on_progress or (lambda p: None))
+        _run(
+            plan,
+            wire,
+            concurrency or plan.study.run.concurrency,
+            on_progress or (lambda p: None),
+            batch,
+        )
     )
     results, rows = summarize(plan, output, wire.mode, started, datetime.now(UTC))
     results.analysis = analyze(
@@ -222,10 +305,12 @@ def run_study(
     plan = plan_run(options, study)
     workers = options.concurrency or study.run.concurrency
     with (
-        open_wire(plan, options.mode, folder, workers) as wire,
+        open_wire(plan, options.mode, folder, workers, options.batch) as wire,
         (progress or _no_progress)(len(plan.requests)) as update,
     ):
-        return evaluate(plan, wire, concurrency=options.concurrency, on_progress=update)
+        return evaluate(
+            plan, wire, concurrency=options.concurrency, on_progress=update, batch=options.batch
+        )
 
 
 @contextmanager

@@ -4,9 +4,13 @@ Each exchange is one JSON line in `fixtures/<study>/<candidate>.jsonl`: the requ
 path, canonical body) and what came back (status, the headers that matter, body), or the
 connection error. Exchanges are keyed by the runner's tag (candidate/example/repeat), method, path
 and canonical body; a key keeps its attempts in order, so a 429 then a 200 replays as a 429 then
-a 200. Credentials never reach disk: request headers are not stored, response headers are kept
-from a short list, query keys that carry secrets are dropped, and the study's redaction patterns
-and the API key itself are scrubbed from everything stored, key included.
+a 200; a polled GET (a batch's status) that runs past its recordings gets the last one again.
+Bodies that are not JSON are keyed by what identifies them: a multipart upload by its form fields
+and the sha256 of each file (its boundary is random), a GET by nothing; a file's content (a
+response that is not JSON by its content type) is stored as text. Credentials never reach disk:
+request headers are not stored, response headers are kept from a short list, query keys that
+carry secrets are dropped, and the study's redaction patterns and the API key itself are scrubbed
+from everything stored, key included.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ _KEPT_HEADERS = {
     "openai-model",
 }
 MOCKER = "advisor-httpcore2"
+BATCH_TAG_PREFIX = "batch/"
+"""Tags of the Batch API's calls (upload, create, poll, content): see `advisor.batch`."""
 MODELS_TAG = "models"
 """Tag of the GET /models asking for shutdown dates: like the judge's, not a plan request."""
 
@@ -54,6 +60,71 @@ def canonical(value: Any) -> str:
 
 def exchange_key(tag: str, method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical([tag, method, path, body]).encode()).hexdigest()
+
+
+def request_body(content: bytes, content_type: str | None) -> Any:
+    """What identifies a request body in a key: its JSON value; for a multipart upload its form
+    fields, each file as its name, size and sha256; for other bytes their size and sha256."""
+    if not content:
+        return None
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media == "multipart/form-data":
+        form = _form_fields(content, content_type or "")
+        if form is not None:
+            return {"multipart": form}
+    try:
+        return json.loads(content)
+    except ValueError:
+        return {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+
+
+def _form_fields(content: bytes, content_type: str) -> dict[str, Any] | None:
+    """The fields of a multipart/form-data body, without copying the files it carries."""
+    from email.message import Message
+
+    header = Message()
+    header["content-type"] = content_type
+    boundary = header.get_param("boundary")
+    if not isinstance(boundary, str) or not boundary:
+        return None
+    delimiter = b"\r\n--" + boundary.encode("latin-1")
+    view = memoryview(content)
+    position = content.find(delimiter[2:])
+    if position < 0:
+        return None
+    position += len(delimiter) - 2
+    fields: dict[str, Any] = {}
+    while not content.startswith(b"--", position):  # "--" after a delimiter ends the body
+        head_end = content.find(b"\r\n\r\n", position)
+        end = content.find(delimiter, head_end)
+        if head_end < 0 or end < 0:
+            return None
+        part = Message()
+        for line in content[position:head_end].decode("utf-8", "replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.strip():
+                part[name.strip()] = value.strip()
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_param("filename", header="content-disposition")
+        data = view[head_end + 4 : end]
+        if filename is not None:
+            fields[str(name)] = {
+                "filename": str(filename),
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        else:
+            fields[str(name)] = bytes(data).decode("utf-8", "replace")
+        position = end + len(delimiter)
+    return fields
+
+
+def _declared_json(headers: Any) -> bool | None:
+    """Whether a response says its body is JSON; None when it names no content type."""
+    content_type = headers.get("content-type")
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 class Redactor:
@@ -118,7 +189,8 @@ class Exchange:
         """A response the runner will not retry: the key is fully recorded."""
         if self.status is None or self.status in RETRY_STATUSES:
             return False
-        return self.status != 200 or self.response_is_json
+        # A 200 that should be JSON and is not gets retried; a file's content is not JSON.
+        return self.status != 200 or self.response_is_json or _declared_json(self.headers) is False
 
     def to_json(self) -> dict[str, Any]:
         response: dict[str, Any] = {"status": self.status, "headers": self.headers}
@@ -168,8 +240,11 @@ class FixtureStore:
         self.by_key: dict[str, list[Exchange]] = defaultdict(list)
         self._files: dict[str, Any] = {}
         for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            # Not splitlines(): a stored body may hold U+2028 and other line breaks of Unicode.
+            lines = path.read_text(encoding="utf-8").split("\n")
             for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
                 try:
                     data = json.loads(line)
                 except ValueError:
@@ -243,14 +318,16 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
             self.inner = inner
 
         async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-            body = json.loads(await request.aread() or b"null")
+            body = request_body(await request.aread(), request.headers.get("content-type"))
             secrets = [request.headers.get("authorization", "").removeprefix("Bearer ").strip()]
             scrub = Redactor([p.pattern for p in redactor.patterns], secrets)
             path = scrub.path(request.url.raw_path.decode())
             tag = request.headers.get(TAG_HEADER, "")
             key = exchange_key(tag, request.method, path, scrub.value(body))
-            done = store.complete(key)
-            if done is not None:  # recorded by an interrupted earlier recording: not sent again
+            # Recorded by an interrupted earlier recording: not sent again. A GET always goes out:
+            # it is free, and a polled status moves on, each poll recorded as the next attempt.
+            done = store.complete(key) if request.method != "GET" else None
+            if done is not None:
                 return _response(done, httpx2)
             attempt = len(store.by_key.get(key, []))
             base = {
@@ -279,6 +356,8 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
                 raise
             text = content.decode("utf-8", errors="replace")
             try:
+                if _declared_json(response.headers) is False:  # a file's content: kept as text
+                    raise ValueError
                 parsed, is_json = scrub.value(json.loads(text)), True
             except ValueError:
                 parsed, is_json = scrub.text(text), False
@@ -376,13 +455,14 @@ def find_misses(
 def unused_recordings(
     store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
 ) -> list[Exchange]:
-    """Recordings no request of the run uses (the judge's, which depend on answers, aside)."""
+    """Recordings no request of the run uses (the judge's, which depend on answers, and the Batch
+    API's, which `advisor.batch.find_batch_misses` checks, aside)."""
     used = {request_exchange_key(r, redactor) for r in requests}
     return [
         attempts[-1]
         for key, attempts in store.by_key.items()
         if key not in used
-        and not attempts[-1].tag.startswith("judge.")
+        and not attempts[-1].tag.startswith(("judge.", BATCH_TAG_PREFIX))
         and attempts[-1].tag != MODELS_TAG
     ]
 
@@ -415,13 +495,15 @@ def replaying(store: FixtureStore, redactor: Redactor) -> Iterator[list[str]]:
     misses: list[str] = []
 
     def serve(request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content or b"null")
+        body = request_body(request.content, request.headers.get("content-type"))
         path = redactor.path(request.url.raw_path.decode())
         tag = request.headers.get(TAG_HEADER, "")
         key = exchange_key(tag, request.method, path, redactor.value(body))
         attempts = store.by_key.get(key, [])
         index = served[key]
         served[key] += 1
+        if index >= len(attempts) and attempts and request.method == "GET":
+            index = len(attempts) - 1  # polled past its last recording: the state stays put
         if index >= len(attempts):
             misses.append(f"{tag or request.url}: attempt {index + 1} was never recorded")
             return httpx.Response(599, json={"error": {"message": "not recorded"}})

@@ -47,6 +47,8 @@ class EvaluateOptions:
     as_of: date | None = None
     fixtures: Path | None = None
     """Fixtures folder for --record and --replay (default fixtures/<study name>)."""
+    batch: bool = False
+    """Send through each endpoint's Batch API (advisor.batch): the batch price, within 24 h."""
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,10 @@ def check_api_keys(arms: list[Arm], mode: Mode) -> dict[str, str]:
 
 
 def estimate_training(
-    c: Candidate, base_dir: Path, evalset: EvalSet, assumptions: Assumptions
+    c: Candidate, base_dir: Path, contaminated: frozenset[str], assumptions: Assumptions
 ) -> res.TrainingInfo:
-    """Check, count and price a fine-tune's training file; find the eval examples it holds."""
+    """Check, count and price a fine-tune's training file (`contaminated`: the eval examples
+    it holds, found once per file)."""
     from advisor.training import estimate
 
     overrides = assumptions.price_overrides.get(c.model) or c.prices
@@ -206,7 +209,6 @@ def estimate_training(
         provider=c.provider,
         epochs=c.epochs,
         training_price=overrides.training if overrides else None,
-        evalset=evalset,
     )
     return res.TrainingInfo(
         file=c.training_file,
@@ -217,8 +219,15 @@ def estimate_training(
         price_source=found.price_source,
         cost=found.cost,
         warnings=list(found.warnings),
-        contaminated_ids=sorted(found.contaminated_ids),
+        contaminated_ids=sorted(contaminated),
     )
+
+
+def _contamination(files: set[str], base_dir: Path, evalset: EvalSet) -> dict[str, frozenset[str]]:
+    """Eval examples each training file contains; each file checked once, whoever trains on it."""
+    from advisor.training import check_contamination
+
+    return {f: check_contamination(base_dir / f, evalset).contaminated_ids for f in files}
 
 
 def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
@@ -281,10 +290,11 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     res.prepare_out_dir(out)
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)
+    fine_tunes = [c for c in study.challengers if c.is_fine_tune and c.training_file]
+    contaminated = _contamination({c.training_file for c in fine_tunes}, base_dir, evalset)
     training = {
-        c.name: estimate_training(c, base_dir, evalset, assumptions)
-        for c in study.challengers
-        if c.is_fine_tune and c.training_file
+        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions)
+        for c in fine_tunes
     }
     for candidate in study.challengers:
         if candidate.is_fine_tune:  # fails now if it cannot be costed

@@ -1,10 +1,13 @@
-"""The runner: every request answered or explicitly failed, at the concurrency the endpoint allows.
+"""The runner: every request answered or explicitly failed, at the pace the endpoint allows.
 
-It is the only part that talks HTTP. The SDK's own retries are off; the runner retries 408, 409,
-429, 5xx, dropped connections, timeouts and 200s whose body is not JSON, with backoff that honours
-`retry-after-ms` / `Retry-After`, under a deadline. A 429 pauses the whole run and halves the
-requests in flight; successes win the concurrency back. Answers go to the response cache as they
-arrive, so a rerun never pays twice; a spend cap stops the run before it is passed.
+It is the only part that talks HTTP, through `advisor.client` (chat completions go straight to the
+transport, without the SDK's per-request work). It retries 408, 409, 429, 5xx, dropped
+connections, timeouts and 200s whose body is not JSON, with backoff that honours `retry-after-ms`
+/ `Retry-After`, under a deadline. Rate limits: requests to a model are spaced just under the
+limits its endpoint announces (`x-ratelimit-limit-*`); a 429 pauses every request to that model
+for as long as the server asks, and halves the requests in flight; successes win the concurrency
+back. Answers go to the response cache as they arrive, so a rerun never pays twice; a spend cap
+stops the run before it is passed.
 """
 
 from __future__ import annotations
@@ -14,21 +17,30 @@ import email.utils
 import json
 import random
 import re
+import sys
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cache import ResponseCache
 from advisor.client import TAG_HEADER
+from advisor.errors import InputError, RunError
 from advisor.usage import Usage
 
 if TYPE_CHECKING:
-    import openai
+    from advisor.client import Client
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 30.0
+PACE_SHARE = 0.95
+"""Requests are spaced to use this share of a rate limit the endpoint announces."""
+PROGRESS_EVERY = 0.1
+"""Seconds between progress callbacks (the first and last are always made)."""
 _DURATION = re.compile(
     r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?"
     r"(?:(\d+(?:\.\d+)?)ms)?$"
@@ -102,6 +114,56 @@ class Completion:
     def ok(self) -> bool:
         return self.error is None
 
+    @classmethod
+    def answered(
+        cls,
+        request: CallRequest,
+        body: dict[str, Any],
+        *,
+        latency_ms: float | None,
+        attempts: int,
+        from_cache: bool,
+        discount: float = 0.0,
+    ) -> Completion:
+        """The completion a chat response body gives; `discount` prices a batch answer."""
+        choice = body["choices"][0]
+        content = (choice.get("message") or {}).get("content")
+        usage = Usage.from_response(body)
+        # the same few strings on 100,000 answers: one copy each
+        finish_reason, model = choice.get("finish_reason"), body.get("model")
+        return cls(
+            candidate=request.candidate,
+            example_id=request.example_id,
+            repeat=request.repeat,
+            output=content if isinstance(content, str) else "",
+            finish_reason=sys.intern(finish_reason) if isinstance(finish_reason, str) else None,
+            usage=usage,
+            cost=request.prices.cost(usage) * (1 - discount),
+            latency_ms=latency_ms,
+            model=sys.intern(model) if isinstance(model, str) else None,
+            error=None,
+            attempts=attempts,
+            from_cache=from_cache,
+        )
+
+    @classmethod
+    def failed(cls, request: CallRequest, error: str, attempts: int = 0) -> Completion:
+        """A request that ended without an answer, and why."""
+        return cls(
+            candidate=request.candidate,
+            example_id=request.example_id,
+            repeat=request.repeat,
+            output=None,
+            finish_reason=None,
+            usage=Usage(),
+            cost=0.0,
+            latency_ms=None,
+            model=None,
+            error=error,
+            attempts=attempts,
+            from_cache=False,
+        )
+
 
 @dataclass
 class Progress:
@@ -128,6 +190,8 @@ class Clock:
 
 
 class VirtualClock(Clock):
+    """Time that passes only when someone sleeps; concurrent sleeps overlap as they would."""
+
     def __init__(self) -> None:
         self._now = 0.0
 
@@ -135,42 +199,114 @@ class VirtualClock(Clock):
         return self._now
 
     async def sleep(self, seconds: float) -> None:
-        self._now += max(seconds, 0.0)
+        until = self._now + max(seconds, 0.0)
         await asyncio.sleep(0)
+        self._now = max(self._now, until)
 
 
-@dataclass
 class _Flow:
-    """Shared pacing: a pause every worker honours, and how many may be in flight."""
+    """How many requests may be in flight: halved by a 429, won back by successes.
 
-    clock: Clock
-    limit: int
-    ceiling: int
-    resume_at: float = 0.0
-    in_flight: int = 0
-    wins: int = 0
-    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    Only one halving per window: the 429s of requests that were already in flight when the
+    limit was last halved (a burst answered together) do not halve it again. A window of
+    successes as long as the limit grows it by half, so a few 429s far apart (or a burst that
+    the pause and the pacing already answered) do not leave a long run crawling.
+    """
+
+    def __init__(self, ceiling: int) -> None:
+        self.limit = self.ceiling = ceiling
+        self.in_flight = 0
+        self.epoch = 0
+        self.wins = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> int:
+        """Wait for a place; returns the window the request is sent in."""
+        while self.in_flight >= self.limit:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            await waiter
+        self.in_flight += 1
+        return self.epoch
+
+    def release(self, epoch: int, rate_limited: bool) -> None:
+        self.in_flight -= 1
+        if rate_limited:
+            if epoch == self.epoch:
+                self.limit, self.wins, self.epoch = max(1, self.limit // 2), 0, self.epoch + 1
+        elif self.limit < self.ceiling:
+            self.wins += 1
+            if self.wins >= self.limit:
+                grown = self.limit + max(1, self.limit // 2)
+                self.limit, self.wins = min(self.ceiling, grown), 0
+        free = self.limit - self.in_flight
+        while free > 0 and self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+
+class _Pacer:
+    """When one model at one endpoint may be sent the next request.
+
+    Learns the model's limits from OpenAI's `x-ratelimit-limit-requests` / `-tokens` headers and
+    spaces requests evenly a little under them (`PACE_SHARE`), so that a run at the limit is not
+    a burst, a wall of 429s and a pause, over and over; the server's bucket keeps a little slack
+    for jitter. Tokens are counted as the limit counts them: the prompt plus `max_tokens` (or the
+    answer when there is none). A 429 or an exhausted window pauses it until the server says.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.interval = 0.0
+        self.next_at = 0.0
+        self.resume_at = 0.0
+        self._requests_limit: float | None = None
+        self._tokens_limit: float | None = None
+        self._tokens = 0.0  # mean tokens a request counts against the limit
+        self._seen = 0
+
+    async def wait(self) -> None:
+        while True:
+            now = self.clock.now()
+            if self.resume_at > now:
+                await self.clock.sleep(self.resume_at - now)
+                continue
+            slot = max(now, self.next_at)
+            self.next_at = slot + self.interval
+            if slot <= now:
+                return
+            await self.clock.sleep(slot - now)
+            if self.resume_at <= self.clock.now():
+                return
 
     def pause(self, seconds: float) -> None:
         self.resume_at = max(self.resume_at, self.clock.now() + seconds)
+        self.next_at = max(self.next_at, self.resume_at)
 
-    async def acquire(self) -> None:
-        while (wait := self.resume_at - self.clock.now()) > 0:
-            await self.clock.sleep(wait)
-        async with self.changed:
-            await self.changed.wait_for(lambda: self.in_flight < self.limit)
-            self.in_flight += 1
+    def learn(self, headers: Any, tokens: int | None) -> None:
+        """Read a response's limits; `tokens` is what the request counted against them."""
+        self._requests_limit = _per_minute(headers, "requests") or self._requests_limit
+        self._tokens_limit = _per_minute(headers, "tokens") or self._tokens_limit
+        if tokens:
+            self._seen += 1
+            self._tokens += (tokens - self._tokens) / min(self._seen, 100)
+        spacing = 0.0  # seconds between requests at exactly the limits
+        if self._requests_limit:
+            spacing = 60 / self._requests_limit
+        if self._tokens_limit and self._tokens:
+            spacing = max(spacing, 60 * self._tokens / self._tokens_limit)
+        self.interval = spacing / PACE_SHARE
 
-    async def release(self, rate_limited: bool) -> None:
-        async with self.changed:
-            self.in_flight -= 1
-            if rate_limited:
-                self.limit, self.wins = max(1, self.limit // 2), 0
-            elif self.limit < self.ceiling:
-                self.wins += 1
-                if self.wins >= self.limit:  # additive increase: one more per window of wins
-                    self.limit, self.wins = self.limit + 1, 0
-            self.changed.notify_all()
+
+def _per_minute(headers: Any, unit: str) -> float | None:
+    """OpenAI's `x-ratelimit-limit-requests` or `-tokens`: the limit per minute."""
+    try:
+        limit = float(headers.get(f"x-ratelimit-limit-{unit}") or "nan")
+    except ValueError:
+        return None
+    return limit if limit > 0 else None  # NaN compares false too
 
 
 def retry_after(headers: Any) -> float | None:
@@ -186,9 +322,14 @@ def retry_after(headers: Any) -> float | None:
         try:
             return float(value)
         except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value) if value else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
+            pass
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if parsed.tzinfo is None:  # "-0000": UTC, as RFC 5322 reads it
+            parsed = parsed.replace(tzinfo=UTC)
+        return max(0.0, parsed.timestamp() - time.time())
     return None
 
 
@@ -211,16 +352,42 @@ def _exhausted_for(headers: Any) -> float | None:
     return None
 
 
+def _check_writable(path: Path) -> None:
+    """Fail before anything is sent when the response cache cannot be written: an answer paid
+    for and not kept would be paid for again by the next run."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(
+            f"{path.parent}: cannot write the response cache here ({reason})"
+        ) from None
+
+
+def _counted_tokens(request_body: dict, response_body: dict | None) -> int | None:
+    """Tokens a request counts against a tokens-per-minute limit: its prompt and `max_tokens`
+    (or, without it, the answer), as OpenAI counts them."""
+    usage = (response_body or {}).get("usage")
+    if not isinstance(usage, dict):
+        return None
+    prompt = usage.get("prompt_tokens") or 0
+    most = request_body.get("max_completion_tokens") or request_body.get("max_tokens")
+    answer = most if isinstance(most, int) else usage.get("completion_tokens") or 0
+    return prompt + answer if isinstance(prompt, int) and isinstance(answer, int) else None
+
+
 def _backoff(attempt: int) -> float:
     return min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
 class Runner:
-    """Sends requests through per-endpoint SDK clients and returns one completion per request."""
+    """Sends requests through per-endpoint clients and returns one completion per request."""
 
     def __init__(
         self,
-        clients: dict[str, openai.AsyncOpenAI],
+        clients: dict[str, Client],
         *,
         concurrency: int,
         retry_deadline: float,
@@ -236,9 +403,13 @@ class Runner:
         self.max_spend = max_spend
         self.clock = clock or Clock()
         self.on_progress = on_progress or (lambda progress: None)
+        if cache is not None:
+            _check_writable(cache.path)
         self.stopped_at_cap = False
         self._committed = 0.0  # spent plus what is in flight, for the cap
         self._dearest: dict[str, float] = {}  # the dearest answer seen per candidate
+        self._pacers: dict[tuple[str, Any], _Pacer] = {}  # by endpoint and model
+        self._reported = -PROGRESS_EVERY  # when on_progress was last called
 
     async def run(self, requests: Sequence[CallRequest], progress: Progress) -> list[Completion]:
         """Answer every request; the result is in the order of `requests`."""
@@ -249,21 +420,42 @@ class Runner:
             if entry is None:
                 todo.append(i)
             else:
-                results[i] = self._complete(request, entry["body"], entry["latency_ms"], 0, True)
+                results[i] = Completion.answered(
+                    request,
+                    entry["body"],
+                    latency_ms=entry["latency_ms"],
+                    attempts=0,
+                    from_cache=True,
+                )
                 self._count(progress, results[i])
                 progress.cached += 1
         self.on_progress(progress)
-        flow = _Flow(self.clock, self.concurrency, self.concurrency)
+        flow = _Flow(self.concurrency)
         queue = iter(todo)
 
         async def worker() -> None:
             for i in queue:
                 results[i] = await self._obtain(requests[i], flow, progress)
                 self._count(progress, results[i])
-                self.on_progress(progress)
+                self._report(progress)
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(todo)) or 1)))
+        self.on_progress(progress)
         return [r for r in results if r is not None]
+
+    def _report(self, progress: Progress) -> None:
+        """The progress callback, at most every PROGRESS_EVERY seconds (a bar needs no more)."""
+        now = time.monotonic()
+        if now - self._reported >= PROGRESS_EVERY:
+            self._reported = now
+            self.on_progress(progress)
+
+    def _pacer(self, request: CallRequest) -> _Pacer:
+        key = (request.base_url, request.body.get("model"))
+        pacer = self._pacers.get(key)
+        if pacer is None:
+            pacer = self._pacers[key] = _Pacer(self.clock)
+        return pacer
 
     def _count(self, progress: Progress, completion: Completion) -> None:
         progress.done += 1
@@ -283,118 +475,97 @@ class Runner:
     async def _obtain(self, request: CallRequest, flow: _Flow, progress: Progress) -> Completion:
         if self.stopped_at_cap or self._over_cap(request):
             self.stopped_at_cap = True
-            return self._failure(request, "not sent: the spend cap would be passed", 0)
+            return Completion.failed(request, "not sent: the spend cap would be passed")
         reserved = self._expected_cost(request)
         self._committed += reserved
         client = self.clients[request.base_url]
+        pacer = self._pacer(request)
         started = self.clock.now()
         attempt = 0
         while True:
             attempt += 1
-            await flow.acquire()
-            sent = time.perf_counter()
-            error, body, headers, status, retryable = await self._send(client, request)
-            latency_ms = (time.perf_counter() - sent) * 1000
-            await flow.release(rate_limited=status == 429)
+            window = await flow.acquire()
+            status = None
+            try:
+                await pacer.wait()
+                sent = time.perf_counter()
+                error, body, headers, status, retryable = await self._send(client, request)
+                latency_ms = (time.perf_counter() - sent) * 1000
+            finally:
+                flow.release(window, rate_limited=status == 429)
+            if headers is not None:
+                pacer.learn(headers, _counted_tokens(request.body, body))
             if body is not None:
-                completion = self._complete(request, body, latency_ms, attempt, False)
+                completion = Completion.answered(
+                    request, body, latency_ms=latency_ms, attempts=attempt, from_cache=False
+                )
                 self._committed += completion.cost - reserved
                 if completion.cost > self._dearest.get(request.candidate, 0.0):
                     self._dearest[request.candidate] = completion.cost
                 if self.cache is not None and completion.ok:
-                    self.cache.put(request.key, body, latency_ms, request.tag)
+                    try:
+                        self.cache.put(request.key, body, latency_ms, request.tag)
+                    except OSError as exc:
+                        reason = exc.strerror or type(exc).__name__
+                        raise RunError(
+                            f"{self.cache.path}: cannot write the response cache ({reason}); "
+                            "the answers saved so far are kept"
+                        ) from None
                 if headers is not None and (reset := _exhausted_for(headers)):
-                    flow.pause(reset)
+                    pacer.pause(reset)
                 return completion
             wait = retry_after(headers) or _backoff(attempt)
             if not retryable or self.clock.now() + wait - started > self.retry_deadline:
                 self._committed -= reserved
-                return self._failure(request, error, attempt)
+                return Completion.failed(request, error, attempt)
             progress.retries += 1
             if status == 429:
                 progress.rate_limited += 1
-                flow.pause(wait)
+                pacer.pause(wait)  # every request to this model waits, not only this one
             await self.clock.sleep(wait)
 
     async def _send(
-        self, client: openai.AsyncOpenAI, request: CallRequest
+        self, client: Client, request: CallRequest
     ) -> tuple[str, dict | None, Any, int | None, bool]:
         """One attempt: (error, body, headers, status, retryable)."""
         import httpx2
-        import openai
 
+        payload = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode()
         try:
-            response = await client.post(
-                "/chat/completions",
-                cast_to=httpx2.Response,
-                body=request.body,
-                options={"headers": {TAG_HEADER: request.tag}},
+            response = await client.post_json(
+                "/chat/completions", payload, {TAG_HEADER: request.tag}
             )
-        except openai.APIStatusError as exc:
-            status = exc.status_code
-            return (
-                f"HTTP {status}: {_short(exc.message)}",
-                None,
-                exc.response.headers,
-                status,
-                status in RETRY_STATUSES,
-            )
-        except openai.APITimeoutError:
+        except httpx2.TimeoutException:
             return "timed out", None, None, None, True
-        except openai.APIConnectionError as exc:
-            cause = exc.__cause__ or exc
-            return (
-                f"connection failed: {_short(str(cause)) or type(cause).__name__}",
-                None,
-                None,
-                None,
-                True,
-            )
+        except httpx2.TransportError as exc:
+            reason = _short(str(exc)) or type(exc).__name__
+            return f"connection failed: {reason}", None, None, None, True
+        status, headers = response.status_code, response.headers
+        if not 200 <= status < 300:
+            error = f"HTTP {status}: {_short(_error_message(response.content))}"
+            return error, None, headers, status, status in RETRY_STATUSES
         try:
             body = json.loads(response.content)
         except ValueError:
-            return "HTTP 200 with a body that is not valid JSON", None, response.headers, 200, True
+            return "HTTP 200 with a body that is not valid JSON", None, headers, status, True
         if not isinstance(body, dict) or not body.get("choices"):
-            return "HTTP 200 without choices", None, response.headers, 200, True
-        return "", body, response.headers, 200, False
+            return "HTTP 200 without choices", None, headers, status, True
+        return "", body, headers, status, False
 
-    def _complete(
-        self, request: CallRequest, body: dict, latency_ms: float, attempts: int, cached: bool
-    ) -> Completion:
-        choice = body["choices"][0]
-        message = choice.get("message") or {}
-        usage = Usage.from_response(body)
-        content = message.get("content")
-        return Completion(
-            candidate=request.candidate,
-            example_id=request.example_id,
-            repeat=request.repeat,
-            output=content if isinstance(content, str) else "",
-            finish_reason=choice.get("finish_reason"),
-            usage=usage,
-            cost=request.prices.cost(usage),
-            latency_ms=latency_ms,
-            model=body.get("model"),
-            error=None,
-            attempts=attempts,
-            from_cache=cached,
-        )
 
-    def _failure(self, request: CallRequest, error: str, attempts: int) -> Completion:
-        return Completion(
-            candidate=request.candidate,
-            example_id=request.example_id,
-            repeat=request.repeat,
-            output=None,
-            finish_reason=None,
-            usage=Usage(),
-            cost=0.0,
-            latency_ms=None,
-            model=None,
-            error=error,
-            attempts=attempts,
-            from_cache=False,
-        )
+def _error_message(content: bytes) -> str:
+    """OpenAI's `{"error": {"message": ...}}`, else the body as text."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return error["message"]
+        if isinstance(error, str):
+            return error
+    return content.decode("utf-8", errors="replace") or "(no body)"
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -28,11 +28,16 @@ offline and deterministic: which questions a model gets right is fixed per (mode
     [models.grader]
     mode = "judge"                        # replies CORRECT or INCORRECT
 
+    [batch]                               # the Files and Batches endpoints (/v1/files, /v1/batches)
+    in_progress_polls = 2                 # polls per stage; also validating_polls, finalizing_polls
+    failure_rate = 0.01                   # requests that fail with a 500 in the error file
+    expire_after_polls = 10               # expired at that poll; what was processed is kept
+
 Run it with `running(config)` in tests or `python -m advisor.simulator --config FILE`.
 """
 
 from advisor.simulator._answers import UNKNOWN_REPLY, WRONG_REPLY, answers_correctly
-from advisor.simulator._config import AnswerFile, Faults, ModelSim, SimConfig
+from advisor.simulator._config import AnswerFile, BatchSim, Faults, ModelSim, SimConfig
 from advisor.simulator._run import RunningSimulator, main, running, serve
 from advisor.simulator._server import Simulator, Stats
 
@@ -40,6 +45,7 @@ __all__ = [
     "UNKNOWN_REPLY",
     "WRONG_REPLY",
     "AnswerFile",
+    "BatchSim",
     "Faults",
     "ModelSim",
     "RunningSimulator",

@@ -94,6 +94,28 @@ class Faults(_Closed):
     """The wait an injected 429 asks for."""
 
 
+class BatchSim(_Closed):
+    """How the Files and Batches endpoints behave: batches advance one step per poll, not per
+    second, so a test decides exactly what each `GET /v1/batches/{id}` reports."""
+
+    validating_polls: int = Field(1, ge=0)
+    """Polls that report `validating` before the input file is checked."""
+    in_progress_polls: int = Field(2, ge=1)
+    """Polls that report `in_progress`; each processes an equal share of the requests."""
+    finalizing_polls: int = Field(1, ge=0)
+    """Polls that report `finalizing` before the batch is `completed`."""
+    failure_rate: float = Field(0.0, ge=0, le=1)
+    """Chance that a request fails with a 500 in the error file; fixed per request and attempt."""
+    expire_after_polls: int | None = Field(None, ge=1)
+    """A batch still unfinished at this poll reports `expired`: what was processed is in its
+    output file, the rest in its error file as `batch_expired`."""
+    expiring_batches: int | None = Field(None, ge=0)
+    """Only the first this many batches created can expire (None: all), so that a retry of the
+    rest gets through."""
+    max_requests: int = Field(50_000, ge=1)
+    """Input lines a batch accepts, as OpenAI's 50,000."""
+
+
 class SimConfig(_Closed):
     """Everything a simulated OpenAI-compatible server does."""
 
@@ -117,6 +139,8 @@ class SimConfig(_Closed):
     burst_seconds: float = Field(1.0, gt=0)
     """Seconds' worth of a limit that may be spent at once (OpenAI enforces limits per second)."""
     faults: Faults = Faults()
+    batch: BatchSim = BatchSim()
+    """The Batch API's pace, expiry and per-request failures."""
 
     @field_validator("key_pattern")
     @classmethod

@@ -1,4 +1,5 @@
-"""The aiohttp application: OpenAI's chat completion and model endpoints over simulated models."""
+"""The aiohttp application: OpenAI's chat completion, model, file and batch endpoints over simulated
+models."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from aiohttp import web
 
 from advisor.client import TAG_HEADER
 from advisor.simulator._answers import Answerer
+from advisor.simulator._batches import Batches
 from advisor.simulator._config import FaultKind, ModelSim, SimConfig
 from advisor.simulator._draw import draw
+from advisor.simulator._errors import ApiError
 from advisor.simulator._faults import FaultInjector
+from advisor.simulator._files import Files
 from advisor.simulator._limits import RateLimited, RateLimiter, retry_headers
 from advisor.simulator._usage import PromptCache, decode, encode, prompt_sequence, prompt_tokens
 
@@ -54,28 +58,12 @@ class Stats:
     tags: Counter[str] = field(default_factory=Counter)
     """Chat requests received per advisor request tag (candidate/example/repeat), so tests can
     tell which requests a run sent again."""
-
-
-class ApiError(Exception):
-    """A refusal, sent with OpenAI's error body `{"error": {message, type, param, code}}`."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        kind: str = "invalid_request_error",
-        code: str | None = None,
-        param: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-        self.headers = headers or {}
-
-    def response(self) -> web.Response:
-        return web.json_response(self.body, status=self.status, headers=self.headers)
+    files_uploaded: int = 0
+    """Files received by `POST /v1/files`."""
+    batches_created: int = 0
+    """Batches accepted by `POST /v1/batches`."""
+    batch_requests: Counter[str] = field(default_factory=Counter)
+    """Batch requests processed per `custom_id`, so tests can tell which a retry sent again."""
 
 
 class ChatRequest(NamedTuple):
@@ -141,6 +129,8 @@ class Simulator:
         self._limiter = RateLimiter(config)
         self._faults = FaultInjector(config.faults)
         self._prompt_cache = PromptCache()
+        self.files = Files(self.stats)
+        self.batches = Batches(config.batch, self.files, self.stats, self.complete)
         self._fault_errors = {
             "429": ApiError(
                 429,
@@ -164,6 +154,12 @@ class Simulator:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._list_models)
         app.router.add_get("/v1/models/{model}", self._get_model)
+        app.router.add_post("/v1/files", self.files.upload)
+        app.router.add_get("/v1/files/{file_id}", self.files.retrieve)
+        app.router.add_get("/v1/files/{file_id}/content", self.files.content)
+        app.router.add_post("/v1/batches", self.batches.create)
+        app.router.add_get("/v1/batches/{batch_id}", self.batches.retrieve)
+        app.router.add_post("/v1/batches/{batch_id}/cancel", self.batches.cancel)
         return app
 
     @web.middleware
@@ -215,22 +211,30 @@ class Simulator:
         prompt = prompt_tokens(chat.model, chat.messages)
         # Like OpenAI, count max_tokens (when given) rather than the reply against the TPM limit.
         limit_headers = self._admit(chat.model, prompt + chat.n * (chat.max_tokens or reply.tokens))
-        cached = (
-            self._prompt_cache.cached_tokens(chat.model, prompt_sequence(chat.model, chat.messages))
-            if sim.prompt_cache
-            else 0
-        )
-        payload = _completion(
-            sim.served_model or chat.model,
-            chat.n,
-            reply,
-            _usage(prompt, chat.n * reply.tokens, cached),
-        )
+        payload = self._payload(chat, sim, reply, prompt)
         await asyncio.sleep(self._latency_s(chat.model, sim, body))
         if fault is not None:
             return self._fault(fault, request, payload)
         self.stats.ok += 1
         return web.Response(body=payload, content_type="application/json", headers=limit_headers)
+
+    def complete(self, body: bytes) -> bytes:
+        """The chat completion the endpoint answers `body` with, minus latency, faults and rate
+        limits: how a batch answers each of its requests. Raises `ApiError` as the endpoint would.
+        """
+        chat = parse_chat(body)
+        sim = self._model(chat.model)
+        reply = self._reply(chat, sim)
+        return self._payload(chat, sim, reply, prompt_tokens(chat.model, chat.messages))
+
+    def _payload(self, chat: ChatRequest, sim: ModelSim, reply: Reply, prompt: int) -> bytes:
+        cached = (
+            self._prompt_cache.cached_tokens(chat.model, prompt_sequence(chat.model, chat.messages))
+            if sim.prompt_cache
+            else 0
+        )
+        usage = _usage(prompt, chat.n * reply.tokens, cached)
+        return _completion(sim.served_model or chat.model, chat.n, reply, usage)
 
     def _reply(self, chat: ChatRequest, sim: ModelSim) -> Reply:
         content = self._answerer.reply(chat.model, sim, chat.messages)
