@@ -9,6 +9,8 @@
                 as a share of the limit, 429s received, examples lost
     replay      `advisor evaluate studies/support-tickets.toml --replay`, the whole command
     startup     `advisor --help` against `python -c "import openai"`
+    scale       100,000 examples x 1 candidate, zero latency, concurrency 64, synchronous and
+                --batch: wall time and peak RSS of the whole command (target: under 1 GB)
     all         every one of them, in that order
 
 The simulator runs as its own process on 127.0.0.1; the advisor and the reference client each run
@@ -19,10 +21,13 @@ in a process of their own. Each benchmark prints a table and writes benchmarks/r
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -323,6 +328,108 @@ def startup(repeats: int) -> tuple[dict, str]:
     return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
 
 
+SCALE_EXAMPLES = int(os.environ.get("ADVISOR_SCALE_EXAMPLES", "100000"))
+SCALE_LIMIT_MB = 1024.0
+BATCH_FAST = "\n[batch]\nvalidating_polls = 0\nin_progress_polls = 1\nfinalizing_polls = 0\n"
+
+
+def _peak_command(argv: list[str], cwd: Path) -> dict[str, Any]:
+    """Wall time, CPU and peak RSS (MB, from the child's own rusage) of one whole command."""
+    log = cwd / "stderr.log"
+    started = time.perf_counter()
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    code = proc.returncode = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"{' '.join(argv)} failed ({code}):\n{tail}")
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB, so MB here are MiB
+        "exit": code,
+    }
+
+
+def _mb(s: dict[str, float]) -> str:
+    """median [min-max] in whole MB"""
+    return f"{s['median']:,.0f} [{s['min']:,.0f}-{s['max']:,.0f}]"
+
+
+def scale(repeats: int) -> tuple[dict, str]:
+    """100,000 examples x 1 candidate, zero latency, concurrency 64: synchronous and --batch."""
+    runs: dict[str, list[dict]] = {"sync": [], "batch": []}
+    n = SCALE_EXAMPLES
+    with temp_folder() as tmp:
+        ws = make_workspace(tmp / "ws", n, concurrency=64)
+        config = ws.sim_config(latency_ms=0.0)
+        config.write_text(config.read_text(encoding="utf-8") + BATCH_FAST, encoding="utf-8")
+        with simulator(config) as sim:
+            common = ["evaluate", str(ws.study), "--base-url", sim.url, "--concurrency", "64"]
+            commands = {
+                "sync": [*_advisor_command(), *common],
+                "batch": [sys.executable, "-m", "benchmarks._scale", *common[1:], "--batch"],
+            }
+            for i in range(repeats):
+                for name, argv in commands.items():
+                    out = tmp / f"out-{name}-{i}"  # a new run folder: nothing from a cache
+                    run = _peak_command([*argv, "--out", str(out)], cwd=ws.folder)
+                    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+                    run["answered"] = sum(c["metrics"]["n"] for c in results["candidates"])
+                    run["requests"] = results["run"].get("requests")
+                    run["errors"] = results["run"].get("errors")
+                    runs[name].append(run)
+                    print(
+                        f"  {name} {i}: {run['wall_s']:.1f} s, peak RSS "
+                        f"{run['peak_rss_mb']:.0f} MB",
+                        flush=True,
+                    )
+    summary = {
+        name: {
+            "wall_s": spread([r["wall_s"] for r in rs]),
+            "cpu_s": spread([r["cpu_s"] for r in rs]),
+            "peak_rss_mb": spread([r["peak_rss_mb"] for r in rs]),
+            "answered": min(r["answered"] for r in rs),
+        }
+        for name, rs in runs.items()
+    }
+    labels = {"sync": "advisor evaluate", "batch": "advisor evaluate --batch"}
+    text = (
+        f"{n:,} examples x 1 candidate, zero latency, concurrency 64, the whole command in its own "
+        "process (peak RSS from its rusage); batches advance a stage per poll, polled every "
+        f"0.05 s (`benchmarks/_scale.py`); median [min-max] of {repeats}.\n\n"
+        + table(
+            ["command", "wall s", "CPU s", "peak RSS MB", "answered"],
+            [
+                [
+                    labels[name],
+                    _m(s["wall_s"]),
+                    _m(s["cpu_s"]),
+                    _mb(s["peak_rss_mb"]),
+                    f"{s['answered']:,} of {n:,}",
+                ]
+                for name, s in summary.items()
+            ],
+        )
+    )
+    targets = {
+        f"peak memory under 1 GB ({name})": s["peak_rss_mb"]["median"] < SCALE_LIMIT_MB
+        for name, s in summary.items()
+    }
+    targets["every example answered"] = all(s["answered"] == n for s in summary.values())
+    return {"examples": n, "summary": summary, "runs": runs, "targets": targets}, (
+        text + _targets(targets)
+    )
+
+
 BENCHMARKS: dict[str, Callable[[int], tuple[dict, str]]] = {
     "throughput": throughput,
     "overhead": overhead,
@@ -330,6 +437,7 @@ BENCHMARKS: dict[str, Callable[[int], tuple[dict, str]]] = {
     "ratelimit": ratelimit,
     "replay": replay,
     "startup": startup,
+    "scale": scale,
 }
 DEFAULT_REPEATS = {
     "throughput": 5,
@@ -338,6 +446,7 @@ DEFAULT_REPEATS = {
     "ratelimit": 3,
     "replay": 5,
     "startup": 5,
+    "scale": 1,
 }
 
 
