@@ -121,7 +121,7 @@ def _candidate_result(
             input=arm.prices.input,
             cached_input=arm.prices.cached_input,
             output=arm.prices.output,
-            source=arm.price_source,
+            source=arm.prices.source,
         ),
         requests=len(mine),
         errors=len(mine) - n,

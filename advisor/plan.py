@@ -18,12 +18,12 @@ from advisor.analysis import Assumptions, training_cost
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
-from advisor.pricing import PriceOverride, call_prices
+from advisor.pricing import CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
-from advisor.runner import CallRequest, Completion, Prices
+from advisor.runner import CallRequest, Completion
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
-from advisor.usage import call_cost
+from advisor.usage import Usage
 
 Mode = Literal["live", "record", "replay"]
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -59,8 +59,8 @@ class Arm:
     model: str
     base_url: str
     api_key_env: str
-    prices: Prices
-    price_source: str
+    prices: CallPrices
+    """USD per 1M tokens, with where each price came from."""
     params: dict[str, Any]
     template: PromptTemplate | None
 
@@ -111,16 +111,7 @@ def _arm(
     template: PromptTemplate | None,
 ) -> Arm:
     prices = call_prices(provider, model, fine_tuned=fine_tuned, overrides=overrides)
-    return Arm(
-        name,
-        model,
-        base_url,
-        api_key_env,
-        Prices(prices.input, prices.cached_input, prices.output),
-        prices.source,
-        params,
-        template,
-    )
+    return Arm(name, model, base_url, api_key_env, prices, params, template)
 
 
 def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Arm:
@@ -138,12 +129,13 @@ def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Ar
     )
 
 
-def _estimate(model: str, messages: list[dict[str, str]], prices: Prices, max_out: int) -> float:
+def _estimate(
+    model: str, messages: list[dict[str, str]], prices: CallPrices, max_out: int
+) -> float:
+    """Upper cost of one call: its counted prompt, uncached, and `max_out` output tokens."""
     from advisor.tokens import count_chat
 
-    return call_cost(
-        count_chat(messages, model), 0, max_out, prices.input, prices.cached_input, prices.output
-    )
+    return prices.cost(Usage(prompt_tokens=count_chat(messages, model), completion_tokens=max_out))
 
 
 def _max_output(arm: Arm, study: Study) -> int:

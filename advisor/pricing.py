@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor.errors import InputError, UnknownModelError
+from advisor.usage import Usage, call_cost
 
 Price = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 """USD per 1M tokens (or per hour, for hosting)."""
@@ -158,8 +159,19 @@ class CallPrices:
     input: float
     cached_input: float
     output: float
-    source: str
+    source: str = ""
     """Where each price came from, for the report."""
+
+    def cost(self, usage: Usage) -> float:
+        """Uncached x input + cached x cached input + output x output price, in USD."""
+        return call_cost(
+            usage.uncached_tokens,
+            usage.cached_tokens,
+            usage.completion_tokens,
+            self.input,
+            self.cached_input,
+            self.output,
+        )
 
 
 @dataclass(frozen=True)

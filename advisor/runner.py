@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.cache import ResponseCache
 from advisor.client import TAG_HEADER
 from advisor.errors import InputError, RunError
+from advisor.pricing import CallPrices
 from advisor.usage import Usage
 
 if TYPE_CHECKING:
@@ -48,27 +49,6 @@ _DURATION = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class Prices:
-    """USD per 1M tokens, for pricing each answer as it arrives."""
-
-    input: float
-    cached_input: float
-    output: float
-
-    def cost(self, usage: Usage) -> float:
-        from advisor.usage import call_cost
-
-        return call_cost(
-            usage.uncached_tokens,
-            usage.cached_tokens,
-            usage.completion_tokens,
-            self.input,
-            self.cached_input,
-            self.output,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class CallRequest:
     """One chat completion to obtain: a candidate's answer to one example, one repeat."""
 
@@ -80,7 +60,7 @@ class CallRequest:
     """The JSON body: model, messages and sampling parameters."""
     key: str
     """Cache key (see `advisor.cache.request_key`)."""
-    prices: Prices
+    prices: CallPrices
     estimate: float
     """Upper estimate of its cost in USD, for the spend cap."""
 

@@ -22,7 +22,8 @@ from advisor.cache import ResponseCache
 from advisor.client import TAG_HEADER, build_client, build_transport
 from advisor.errors import FixtureMissError
 from advisor.plan import EvaluateOptions, Plan, plan_run
-from advisor.runner import CallRequest, Completion, Prices, Progress, Runner, VirtualClock
+from advisor.pricing import CallPrices as Prices
+from advisor.runner import CallRequest, Completion, Progress, Runner, VirtualClock
 from advisor.simulator import running
 from tests.conftest import sim_config
 
