@@ -24,41 +24,76 @@ def request_key(base_url: str, body: dict[str, Any], repeat: int) -> str:
 
 
 class ResponseCache:
-    """Cached response bodies by request key."""
+    """Cached response bodies by request key.
+
+    Only each entry's place in the file is held in memory: a 100,000-answer cache would
+    otherwise keep every response body alive for the whole run. `get` reads its line back.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._entries: dict[str, dict[str, Any]] = {}
-        self._file: IO[str] | None = None
+        self._offsets: dict[str, int] = {}
+        self._reader: IO[bytes] | None = None
+        self._file: IO[bytes] | None = None
         if path.exists():
-            with path.open(encoding="utf-8") as f:
+            with path.open("rb") as f:
+                offset = 0
                 for line in f:
-                    try:
-                        entry = json.loads(line)
-                        self._entries[entry["key"]] = entry
-                    except (ValueError, KeyError, TypeError):
-                        continue  # a line cut short by an interrupted run
+                    key = _key_of(line)
+                    if key is not None:
+                        self._offsets[key] = offset
+                    offset += len(line)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._offsets)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._offsets
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self._entries.get(key)
+        """The entry saved for `key` (key, tag, latency_ms, body), or None."""
+        offset = self._offsets.get(key)
+        if offset is None:
+            return None
+        if self._reader is None:
+            self._reader = self.path.open("rb")
+        self._reader.seek(offset)
+        return json.loads(self._reader.readline())
 
-    def put(self, key: str, body: dict[str, Any], latency_ms: float, tag: str = "") -> None:
+    def put(self, key: str, body: dict[str, Any], latency_ms: float | None, tag: str = "") -> None:
         """Store a response; `tag` (candidate/example/repeat) is for people reading the file."""
         entry = {"key": key, "tag": tag, "latency_ms": latency_ms, "body": body}
-        self._entries[key] = entry
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            torn = self.path.exists() and not self.path.read_bytes().endswith(b"\n")
-            self._file = self.path.open("a", encoding="utf-8")
-            if torn and self.path.stat().st_size:
-                self._file.write("\n")  # end the torn line so the next one stays whole
-        self._file.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+            self._file = self.path.open("ab")
+            end = self._file.seek(0, 2)
+            if end and not _ends_line(self.path):
+                self._file.write(b"\n")  # end the torn line so the next one stays whole
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        offset = self._file.tell()
+        self._file.write(line)
         self._file.flush()
+        self._offsets[key] = offset
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        for f in (self._file, self._reader):
+            if f is not None:
+                f.close()
+        self._file = self._reader = None
+
+
+def _key_of(line: bytes) -> str | None:
+    """The key of a whole entry line; None for a line cut short by an interrupted run."""
+    try:
+        entry = json.loads(line)
+        key = entry["key"]
+        entry["body"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return key if isinstance(key, str) else None
+
+
+def _ends_line(path: Path) -> bool:
+    with path.open("rb") as f:
+        f.seek(-1, 2)
+        return f.read(1) == b"\n"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import platform
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -157,8 +158,9 @@ def _versions() -> dict[str, str]:
 
 def summarize(
     plan: Plan, output: RunOutput, mode: Mode, started: datetime, finished: datetime
-) -> tuple[res.Results, list[dict[str, Any]]]:
-    """The run's results and its per-example rows (analysis not yet made)."""
+) -> tuple[res.Results, Iterator[dict[str, Any]]]:
+    """The run's results and its per-example rows, made as they are read (analysis not yet
+    made)."""
     completions, judged, progress = output.completions, output.judged, output.progress
     stopped = output.stopped
     scores = _score(plan, completions, judged)
@@ -177,40 +179,27 @@ def summarize(
         for j in judged
         if j.error
     }
-    example_results, rows = [], []
+    example_results = []
     for example in plan.evalset.examples:
         calls: dict[str, list[res.Call]] = {}
-        outputs: dict[str, list[dict[str, Any]]] = {}
         for name, done in by_example.get(example.id, {}).items():
-            for c in done:
-                error = c.error or judge_errors.get((name, example.id, c.repeat))
-                call = res.Call(
+            calls[name] = [
+                res.Call(
                     repeat=c.repeat,
                     score=scores.get((name, example.id, c.repeat)),
                     prompt_tokens=c.usage.prompt_tokens,
                     cached_tokens=c.usage.cached_tokens,
                     completion_tokens=c.usage.completion_tokens,
                     finish_reason=c.finish_reason,
-                    error=error,
+                    error=c.error or judge_errors.get((name, example.id, c.repeat)),
                     latency_ms=c.latency_ms,
                 )
-                calls.setdefault(name, []).append(call)
-                outputs.setdefault(name, []).append(
-                    {**call.model_dump(), "output": c.output, "model": c.model, "cost": c.cost}
-                )
+                for c in done
+            ]
         example_results.append(
             res.ExampleResult(
                 id=example.id, metadata=example.metadata, expected=example.expected, calls=calls
             )
-        )
-        rows.append(
-            {
-                "id": example.id,
-                "inputs": example.inputs,
-                "expected": example.expected,
-                "metadata": example.metadata,
-                "candidates": outputs,
-            }
         )
     errors = sum(1 for c in completions if c.error) + len(judge_errors)
     results = res.Results(
@@ -251,4 +240,28 @@ def summarize(
         training=plan.training,
         examples=example_results,
     )
-    return results, rows
+    return results, _rows(plan, example_results, by_example)
+
+
+def _rows(
+    plan: Plan,
+    example_results: list[res.ExampleResult],
+    by_example: dict[str, dict[str, list[Completion]]],
+) -> Iterator[dict[str, Any]]:
+    """examples.jsonl's rows, made one at a time as they are written: at 100,000 examples the
+    whole list would hold every output twice over."""
+    for example, result in zip(plan.evalset.examples, example_results, strict=True):
+        done = by_example.get(example.id, {})
+        yield {
+            "id": example.id,
+            "inputs": example.inputs,
+            "expected": example.expected,
+            "metadata": example.metadata,
+            "candidates": {
+                name: [
+                    {**asdict(call), "output": c.output, "model": c.model, "cost": c.cost}
+                    for call, c in zip(calls, done[name], strict=True)
+                ]
+                for name, calls in result.calls.items()
+            },
+        }

@@ -268,7 +268,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
             for repeat in range(study.run.repeats):
                 request = _request(arm, example.id, repeat, messages, cost)
                 requests.append(request)
-                if cache is None or cache.get(request.key) is None:
+                if cache is None or request.key not in cache:
                     estimate += cost
     if cache is not None:
         cache.close()

@@ -28,6 +28,9 @@ _ENV = jinja2.Environment(
 class _Section:
     role: str
     template: jinja2.Template
+    fixed: Message | None = None
+    """The message, when the section uses no variable (a system prompt, few-shot turns): one
+    shared copy instead of one per example, which matters at 100,000 examples."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class PromptTemplate:
         context = {**example.inputs, "metadata": example.metadata, "example_id": example.id}
         messages = []
         for section in self.sections:
+            if section.fixed is not None:
+                messages.append(section.fixed)
+                continue
             try:
                 content = section.template.render(context).strip()
             except jinja2.UndefinedError as exc:
@@ -77,5 +83,17 @@ def load_template(path: Path, shown_as: str | None = None) -> PromptTemplate:
             template = _ENV.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"{name}:{exc.lineno}: template syntax error: {exc.message}") from None
-        sections.append(_Section(role, template))
+        sections.append(_Section(role, template, _fixed_message(role, source, template)))
     return PromptTemplate(name, tuple(sections))
+
+
+def _fixed_message(role: str, source: str, template: jinja2.Template) -> Message | None:
+    """The section's message if it renders the same for every example, else None."""
+    from jinja2 import meta
+
+    if meta.find_undeclared_variables(_ENV.parse(source)):
+        return None
+    try:
+        return {"role": role, "content": template.render().strip()}
+    except jinja2.TemplateError:
+        return None  # rendered per example, where the error names the example

@@ -7,6 +7,7 @@ presence marks a finished write. Each file is written atomically.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,12 @@ from advisor.report import write_report
 from advisor.results import EXAMPLES_FILE, Results, save_results, write_atomic
 
 
-def publish(results: Results, out: Path, examples: list[dict[str, Any]] | None = None) -> Path:
+def publish(results: Results, out: Path, examples: Iterable[dict[str, Any]] | None = None) -> Path:
     """Write the run folder; `examples` None keeps the per-example file already there."""
     try:
         if examples is not None:
-            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in examples)
-            write_atomic(out / EXAMPLES_FILE, text)
+            lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in examples)
+            write_atomic(out / EXAMPLES_FILE, lines)
         write_atomic(out / SUMMARY_FILE, summary_markdown(results))
     except OSError as exc:
         raise RunError(f"{out}: cannot write the run's files ({exc.strerror})") from None

@@ -13,6 +13,7 @@ import math
 import re
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def with_payloads(run_dir: Path, target: Path) -> Results:
     results = load(run_dir / "results.json")
     first = results.examples[0]
     examples = [
-        first.model_copy(update={"expected": IMG, "metadata": {"lang": SCRIPT}}),
+        replace(first, expected=IMG, metadata={"lang": SCRIPT}),
         *results.examples[1:],
     ]
     analysis = results.analysis.model_copy(update={"summary": f"{SCRIPT} {IMG}"})
@@ -375,7 +376,7 @@ def _big(results: Results, run_dir: Path, target: Path, n: int) -> Results:
     examples, lines = [], []
     for i in range(n):
         new_id = f"x{i:05d}"
-        examples.append(results.examples[i % len(rows)].model_copy(update={"id": new_id}))
+        examples.append(replace(results.examples[i % len(rows)], id=new_id))
         lines.append(json.dumps({**rows[i % len(rows)], "id": new_id}, ensure_ascii=False))
     target.mkdir(parents=True, exist_ok=True)
     (target / EXAMPLES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,5 +1,6 @@
 """Scorers against hand-checked answers, built from `[scorer]` tables as users write them."""
 
+import random
 import re
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from advisor.scoring import (
     build_scorer,
     normalize,
 )
+from advisor.scoring._metrics import label_metrics
 
 CONFIG = TypeAdapter(ScorerConfig)
 
@@ -170,6 +172,35 @@ def test_label_metrics_match_a_hand_computed_confusion_matrix():
     assert rows["mixed"] == (0.0, 0.0, 0.0, 0)
     # "mixed" is neither expected nor answered, so it is left out of the mean.
     assert metrics.others["macro_f1"] == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
+
+
+@pytest.mark.filterwarnings("ignore:A single label was found:UserWarning")
+@pytest.mark.parametrize("seed", range(20))
+def test_label_metrics_equal_scikit_learns(seed):
+    """The hand-written arithmetic is scikit-learn's, bit for bit, invalid outputs and labels
+    nobody expected or answered included."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    rng = random.Random(seed)
+    size = rng.randint(1, 6)
+    n = rng.randint(1, 60)
+    expected = [rng.randrange(size) for _ in range(n)]
+    predicted = [rng.randrange(-1, size) for _ in range(n)]
+    names = [f"label{i}" for i in range(size)]
+
+    table = label_metrics(expected, predicted, names)
+
+    indices = list(range(size))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        expected, predicted, labels=indices, average=None, zero_division=0
+    )
+    assert [(c.precision, c.recall, c.f1, c.support) for c in table.per_class] == [
+        (float(p), float(r), float(f), int(s))
+        for p, r, f, s in zip(precision, recall, f1, support, strict=True)
+    ]
+    assert table.confusion == tuple(
+        tuple(int(v) for v in row) for row in confusion_matrix(expected, predicted, labels=indices)
+    )
 
 
 def test_labels_default_to_the_expected_values_first_spelling_kept():
