@@ -349,6 +349,9 @@ def fixtures_check(
     fixtures: Annotated[
         Path | None, typer.Option(help="Fixtures folder (default fixtures/<study name>).")
     ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Check a recording made with --batch (by input file).")
+    ] = False,
 ) -> int:
     """List the study's requests with no recording and the recordings no request uses."""
     from advisor import fixtures as fx
@@ -360,17 +363,26 @@ def fixtures_check(
     plan = plan_run(EvaluateOptions(study_path=study, mode="replay"), loaded)
     store = fx.FixtureStore(folder)
     redactor = fx.Redactor(loaded.fixtures.redact)
-    misses = fx.find_misses(store, plan.requests, redactor)
-    unused = fx.unused_recordings(store, plan.requests, redactor)
-    for miss in misses:
-        out.print(f"missing: {miss.describe()}", markup=False)
+    if batch:  # recorded by batch input file: one changed request misses its whole file
+        from advisor.batch import find_batch_misses
+
+        files = find_batch_misses(store, plan.requests)
+        missing = [m.describe() for m in files]
+        missed = sum(len(m.file.custom_ids) for m in files)
+        unused = []
+    else:
+        missing = [m.describe() for m in fx.find_misses(store, plan.requests, redactor)]
+        unused = fx.unused_recordings(store, plan.requests, redactor)
+        missed = len(missing)
+    for line in missing:
+        out.print(f"missing: {line}", markup=False)
     for exchange in unused:
         out.print(f"unused: {exchange.tag} ({exchange.method} {exchange.path})", markup=False)
     out.print(
-        f"{len(plan.requests)} requests, {len(plan.requests) - len(misses)} recorded, "
-        f"{len(misses)} missing, {len(unused)} unused recordings in {folder}"
+        f"{len(plan.requests)} requests, {len(plan.requests) - missed} recorded, "
+        f"{missed} missing, {len(unused)} unused recordings in {folder}"
     )
-    return 1 if misses else 0
+    return 1 if missing else 0
 
 
 def main(argv: list[str] | None = None) -> int:

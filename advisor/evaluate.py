@@ -185,6 +185,7 @@ async def _run_batches(
         state_file=STATE_FILES[wire.mode],
         discount=_batch_discounts(plan),
         retry_deadline=plan.study.run.retry_deadline,
+        poll_interval=plan.study.run.batch_poll_interval,
     )
 
     async def run(requests: Sequence[CallRequest]) -> list[Completion]:

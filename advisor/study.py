@@ -133,6 +133,9 @@ class RunSettings(BaseModel):
     """Seconds for one request."""
     retry_deadline: float = Field(default=600.0, gt=0)
     """Seconds after which a request that keeps failing is given up as an error."""
+    batch_poll_interval: float = Field(default=30.0, gt=0)
+    """Seconds before a batch's second poll under `--batch`; the wait doubles at each poll, up
+    to 10 minutes. A local test server moving a batch a stage per poll wants well under 1."""
     output_estimate_tokens: int = Field(default=256, ge=1)
     """Output tokens assumed per call for the spend estimate when max_tokens is not set."""
     out: str | None = None

@@ -1,17 +1,12 @@
-"""The scale benchmark's worker: `advisor evaluate ... --batch` as a whole command, with fast polls.
+"""What holds the memory of an `advisor evaluate` run at its peak, by tracemalloc.
 
-    python -m benchmarks._scale ARGS...        # the same arguments as `advisor evaluate`
-    python -m benchmarks._scale --tracemalloc FILE ARGS...   # and what holds the memory at the peak
+    python -m benchmarks._scale FILE ARGS...     # ARGS: as for `advisor evaluate`
 
-The CLI has no poll-interval option and the Batch API path waits 30 s before its second poll; the
-simulator moves its batches one stage per poll, so this runs the CLI's `evaluate` in-process with
-`advisor.batch.BatchOptions` given a 0.05 s poll interval (as tests/test_batch_cli.py does).
-Everything else is the command a user runs. The measuring parent reads this process's peak RSS
-from its rusage.
-
-With --tracemalloc, a thread watches the traced memory every 0.25 s and takes a snapshot each time
-it passes its highest by 25%; FILE gets the biggest holders of the last (highest) snapshot, by line
-and by traceback. Tracing makes the run several times slower: use it on a smaller eval set.
+A thread watches the traced memory every 0.25 s and takes a snapshot each time it passes its
+highest by 25%; FILE gets the biggest holders of the last (highest) snapshot, by line and by
+traceback (SCALE_TRACE_FRAMES deep, default 4). Tracing makes the run several times slower: use
+it on a smaller eval set than the scale benchmark's, or on a run folder whose cache already holds
+the answers (the end of a run is then all that is left to trace).
 """
 
 from __future__ import annotations
@@ -19,12 +14,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from functools import partial
+import tracemalloc
 
 
 def _watch(stop: threading.Event, best: dict) -> None:
-    import tracemalloc
-
     while not stop.wait(0.25):
         current, _ = tracemalloc.get_traced_memory()
         if current > best.get("size", 0) * 1.25:
@@ -33,8 +26,6 @@ def _watch(stop: threading.Event, best: dict) -> None:
 
 
 def _report(path: str, best: dict) -> None:
-    import tracemalloc
-
     _, peak = tracemalloc.get_traced_memory()
     snap = best.get("snapshot")
     lines = [f"traced peak {peak / 1e6:.0f} MB; snapshot at {best.get('size', 0) / 1e6:.0f} MB"]
@@ -55,18 +46,10 @@ def _report(path: str, best: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    trace = None
-    if argv[:1] == ["--tracemalloc"]:
-        trace, argv = argv[1], argv[2:]
-        import tracemalloc
-
-        tracemalloc.start(int(os.environ.get("SCALE_TRACE_FRAMES", "4")))
-    import advisor.batch
+    trace, argv = argv[0], argv[1:]
+    tracemalloc.start(int(os.environ.get("SCALE_TRACE_FRAMES", "4")))
     from advisor.cli import main as cli_main
 
-    advisor.batch.BatchOptions = partial(advisor.batch.BatchOptions, poll_interval=0.05)
-    if trace is None:
-        return cli_main(["evaluate", *argv])
     stop, best = threading.Event(), {}
     watcher = threading.Thread(target=_watch, args=(stop, best), daemon=True)
     watcher.start()

@@ -372,12 +372,11 @@ def scale(repeats: int) -> tuple[dict, str]:
         ws = make_workspace(tmp / "ws", n, concurrency=64)
         config = ws.sim_config(latency_ms=0.0)
         config.write_text(config.read_text(encoding="utf-8") + BATCH_FAST, encoding="utf-8")
+        study = ws.study.read_text(encoding="utf-8")
+        ws.study.write_text(study.replace("[run]\n", "[run]\nbatch_poll_interval = 0.05\n"))
         with simulator(config) as sim:
-            common = ["evaluate", str(ws.study), "--base-url", sim.url, "--concurrency", "64"]
-            commands = {
-                "sync": [*_advisor_command(), *common],
-                "batch": [sys.executable, "-m", "benchmarks._scale", *common[1:], "--batch"],
-            }
+            sync = [*_advisor_command(), "evaluate", str(ws.study), "--base-url", sim.url]
+            commands = {"sync": sync, "batch": [*sync, "--batch"]}  # the study sets concurrency 64
             for i in range(repeats):
                 for name, argv in commands.items():
                     out = tmp / f"out-{name}-{i}"  # a new run folder: nothing from a cache
@@ -405,7 +404,7 @@ def scale(repeats: int) -> tuple[dict, str]:
     text = (
         f"{n:,} examples x 1 candidate, zero latency, concurrency 64, the whole command in its own "
         "process (peak RSS from its rusage); batches advance a stage per poll, polled every "
-        f"0.05 s (`benchmarks/_scale.py`); median [min-max] of {repeats}.\n\n"
+        f"0.05 s (`batch_poll_interval`); median [min-max] of {repeats}.\n\n"
         + table(
             ["command", "wall s", "CPU s", "peak RSS MB", "answered"],
             [

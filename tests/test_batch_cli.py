@@ -4,7 +4,6 @@ and replayed offline like any run."""
 from __future__ import annotations
 
 import json
-from functools import partial
 
 import pytest
 from pytest_socket import disable_socket, enable_socket
@@ -15,12 +14,12 @@ from tests.conftest import sim_config
 
 
 @pytest.fixture(autouse=True)
-def fast_polls(monkeypatch):
+def fast_polls(study_dir):
     """The simulator moves a stage per poll: no need to wait 30 s between polls."""
-    import advisor.batch
-
-    monkeypatch.setattr(
-        advisor.batch, "BatchOptions", partial(advisor.batch.BatchOptions, poll_interval=0.01)
+    study = study_dir / "study.toml"
+    study.write_text(
+        study.read_text().replace("[run]\n", "[run]\nbatch_poll_interval = 0.01\n"),
+        encoding="utf-8",
     )
 
 
@@ -61,3 +60,27 @@ def test_batch_record_then_replay_offline(study_dir, monkeypatch):
     for a, b in zip(recorded["candidates"], replayed["candidates"], strict=True):
         assert a["metrics"] == b["metrics"] and a["cost_per_call"] == b["cost_per_call"]
     assert replayed["analysis"]["verdict"] == recorded["analysis"]["verdict"]
+
+
+def test_fixtures_check_batch_names_the_input_file_a_changed_example_misses(
+    study_dir, monkeypatch, capsys
+):
+    with running(sim_config(study_dir)) as server:
+        assert (
+            main(["evaluate", "study.toml", "--base-url", server.base_url, "--batch", "--record"])
+            == 0
+        )
+    capsys.readouterr()
+    assert main(["fixtures", "check", "study.toml", "--batch"]) == 0
+    assert "120 requests, 120 recorded, 0 missing" in capsys.readouterr().out
+    # a synchronous check of a batch recording finds none of its chat requests
+    assert main(["fixtures", "check", "study.toml"]) == 1
+    capsys.readouterr()
+
+    evalset = study_dir / "ev.jsonl"
+    lines = evalset.read_text(encoding="utf-8").splitlines(keepends=True)
+    evalset.write_text("".join([lines[0].replace("ticket 0", "ticket zero"), *lines[1:]]))
+    assert main(["fixtures", "check", "study.toml", "--batch"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("missing: no recorded batch for candidate") == 2  # one file per model
+    assert "120 requests, 0 recorded, 120 missing" in out

@@ -72,6 +72,34 @@ def test_the_readme_command_and_the_ci_gate(tmp_path, monkeypatch, capsys, offli
     assert "verdict fine_tune, expected keep_prompting" in capsys.readouterr().err
 
 
+def _scores(run: Path) -> dict[str, int]:
+    results = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    return {c["name"]: round(c["metrics"]["value"] * 360) for c in results["candidates"]}
+
+
+def test_the_example_through_the_batch_api_scores_as_the_synchronous_run(tmp_path, monkeypatch):
+    """--batch against the simulator, recorded, then replayed offline: the recorded scores."""
+    from advisor.simulator import SimConfig, running
+
+    monkeypatch.chdir(tmp_path)
+    for folder in ("studies", "evalsets"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    study = tmp_path / "studies/support-tickets.toml"
+    study.write_text(study.read_text().replace("[run]\n", "[run]\nbatch_poll_interval = 0.01\n"))
+    argv = ["evaluate", str(study), "--batch", "--fixtures", "fx"]
+    with running(SimConfig.from_toml(tmp_path / "studies/support-tickets.sim.toml")) as server:
+        url = ["--base-url", server.base_url]
+        assert main([*argv, *url, "--record", "--out", "recorded"]) == 0
+        assert server.stats.batches_created == 4  # one per model
+    assert _scores(tmp_path / "recorded") == EXPECTED
+    disable_socket(allow_unix_socket=True)
+    try:
+        assert main([*argv, *url, "--replay", "--out", "replayed"]) == 0
+    finally:
+        enable_socket()
+    assert _scores(tmp_path / "replayed") == EXPECTED
+
+
 @pytest.mark.skipif(not SCHEMA.exists(), reason="the reference schema is not beside the project")
 def test_recorded_bodies_follow_the_openai_schema():
     import jsonschema
