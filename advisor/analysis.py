@@ -77,6 +77,11 @@ class CallCost(BaseModel):
     cached_share: float
     """Share of prompt tokens costed as cached: the study's production share, or the eval's."""
     cached_share_source: str
+    batch_share: float = 0.0
+    """Share of production calls priced as batch traffic (`[traffic] batch_share`)."""
+    batch_discount: float = 0.0
+    """What the Batch API takes off this candidate's prices; cost_per_call includes
+    batch_share x batch_discount off."""
     input_price: float
     cached_input_price: float
     output_price: float
@@ -208,6 +213,10 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
             )
             for c in calls
         ]
+    batch_share = assumptions.study.traffic.batch_share
+    discount = batch_discount(candidate, assumptions) if batch_share else 0.0
+    if discount:
+        costs = [cost * (1 - batch_share * discount) for cost in costs]
     d = assumptions.study.decision
     interval = stats.mean_interval(costs, alpha=d.alpha, seed=d.seed)
     return CallCost(
@@ -218,6 +227,8 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
         completion_tokens=sum(c.completion_tokens for c in calls) / len(calls),
         cached_share=share,
         cached_share_source=source,
+        batch_share=batch_share,
+        batch_discount=discount,
         input_price=prices.input,
         cached_input_price=prices.cached_input,
         output_price=prices.output,
@@ -226,6 +237,20 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
         low=interval.low,
         high=interval.high,
     )
+
+
+def batch_discount(candidate: Candidate, assumptions: Assumptions) -> float:
+    """The candidate's batch discount, for a study whose production traffic is partly batch."""
+    terms = model_terms(
+        candidate.provider, candidate.model, overrides=_terms_overrides(candidate, assumptions)
+    )
+    if terms.batch_discount is None:
+        raise InputError(
+            f"candidate {candidate.name!r}: [traffic] batch_share prices production calls as "
+            f"batch traffic, but no batch discount is known for {candidate.model!r} at "
+            f"{candidate.provider}; give [candidates.prices] batch_discount (0.5 = half price)"
+        )
+    return terms.batch_discount
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,10 @@ def report(
     update_months: Annotated[
         float | None, typer.Option(help="Expected months between base-model updates.")
     ] = None,
+    batch_share: Annotated[
+        float | None,
+        typer.Option(help="Share of production calls sent through the Batch API (0 to 1)."),
+    ] = None,
     price: Annotated[
         list[str] | None,
         typer.Option(help="MODEL=INPUT,CACHED,OUTPUT in USD per 1M tokens; repeatable."),
@@ -264,6 +268,7 @@ def report(
         horizon_months=horizon_months,
         error_cost=error_cost,
         months_between_updates=update_months,
+        batch_share=batch_share,
         as_of=_as_of(as_of) if as_of else None,
         price_overrides=_price_overrides(price),
     )

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from advisor import results as res
-from advisor.analysis import Assumptions, training_cost
+from advisor.analysis import Assumptions, batch_discount, training_cost
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
@@ -291,6 +291,9 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     for candidate in study.challengers:
         if candidate.is_fine_tune:  # fails now if it cannot be costed
             training_cost(candidate, assumptions, training.get(candidate.name))
+    if study.traffic.batch_share:  # so does a production batch price nobody knows
+        for candidate in study.candidates:
+            batch_discount(candidate, assumptions)
     return Plan(
         study,
         path,

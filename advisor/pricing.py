@@ -150,6 +150,9 @@ class PriceOverride(BaseModel):
     output: Price | None = None
     training: Price | None = None
     hosting_per_hour: Price | None = None
+    batch_discount: float | None = Field(default=None, ge=0, lt=1)
+    """Fraction the provider's Batch API takes off (0.5 = half price), where the catalog has
+    none: it prices `[traffic] batch_share`."""
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,9 @@ def model_terms(provider: str, model: str, *, overrides: PriceOverride | None = 
         min_training_examples=entry.min_training_examples,
         shutdown=entry.shutdown,
         training_cutoff=entry.training_cutoff,
-        batch_discount=entry.batch_discount,
+        batch_discount=(
+            entry.batch_discount if given.batch_discount is None else given.batch_discount
+        ),
         hosting_per_hour=(
             entry.hosting_per_hour if given.hosting_per_hour is None else given.hosting_per_hour
         ),

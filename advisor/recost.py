@@ -1,7 +1,7 @@
 """`advisor report`: re-cost and re-decide a finished run under other assumptions.
 
-Only assumptions change (volume, growth, horizon, prices, error cost, update cadence, as_of);
-the measurements stay as recorded, and the original run folder is never written.
+Only assumptions change (volume, growth, horizon, batch share, prices, error cost, update
+cadence, as_of); the measurements stay as recorded, and the original run folder is never written.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Changes:
     horizon_months: float | None = None
     error_cost: float | None = None
     months_between_updates: float | None = None
+    batch_share: float | None = None
     as_of: date | None = None
     price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
 
@@ -44,6 +45,8 @@ class Changes:
         if self.horizon_days is not None or self.horizon_months is not None:
             traffic["horizon_days"] = self.horizon_days
             traffic["horizon_months"] = self.horizon_months
+        if self.batch_share is not None:
+            traffic["batch_share"] = self.batch_share
         if self.error_cost is not None:
             lifecycle["error_cost"] = self.error_cost
         if self.months_between_updates is not None:

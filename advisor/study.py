@@ -83,6 +83,9 @@ class Traffic(BaseModel):
     horizon_days: float | None = Field(default=None, gt=0)
     cached_share: float | None = Field(default=None, ge=0, le=1)
     """Share of the incumbent's prompt tokens cached in production; replaces the eval's share."""
+    batch_share: float = Field(default=0.0, ge=0, le=1)
+    """Share of production calls sent through the providers' Batch API, each candidate's calls
+    priced at its batch discount (1 = an offline, batch workload)."""
 
     @model_validator(mode="after")
     def _one_horizon(self) -> Traffic:

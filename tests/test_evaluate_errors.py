@@ -56,6 +56,16 @@ CASES = {
         ),
         "openai model 'gpt-9' is not in the price catalog",
     ),
+    "batch traffic without a batch discount": (
+        lambda d: (d / "study.toml").write_text(
+            study_text(traffic="[traffic]\ncalls_per_day = 10000\nbatch_share = 1\n").replace(
+                'model = "gpt-4.1-mini-2025-04-14"',
+                'model = "gpt-9"\nprices = { input = 1, cached_input = 0.5, output = 2 }',
+            )
+        ),
+        "candidate 'incumbent': [traffic] batch_share prices production calls as batch traffic, "
+        "but no batch discount is known for 'gpt-9' at openai",
+    ),
     "output folder is a file": (
         lambda d: (d / "reports").write_text("not a folder"),
         "reports/tickets: cannot write the run folder here",

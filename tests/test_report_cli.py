@@ -16,7 +16,7 @@ import pytest
 from pytest_socket import disable_socket, enable_socket
 
 from advisor.cli import main
-from advisor.pricing import call_prices
+from advisor.pricing import call_prices, model_terms
 from advisor.simulator import running
 from tests.conftest import FINE_TUNE, INCUMBENT, sim_config, study_text
 
@@ -160,6 +160,37 @@ def test_a_price_override_recosts_calls_as_tokens_times_prices(measured):
     # A second report goes to a folder of its own.
     assert main(["report", str(RUN / "results.json"), "--calls-per-day", "10"]) == 0
     assert Path("reports/tickets-report-2/results.json").exists()
+
+
+def test_batch_traffic_takes_each_models_batch_discount_off_its_calls(measured):
+    # Both models' catalog batch discount is 50%: with every production call batched a call
+    # costs half; with half of them batched, three quarters. Training stays as it was.
+    for model in (INCUMBENT, FINE_TUNE):
+        assert model_terms("openai", model).batch_discount == 0.5
+    a = measured["analysis"]
+    inc, ft = a["incumbent_cost"]["cost_per_call"], a["challengers"][0]["cost"]["cost_per_call"]
+    for share, factor, folder in ((1, 0.5, "tickets-report"), (0.5, 0.75, "tickets-report-2")):
+        disable_socket(allow_unix_socket=True)
+        try:
+            code = main(["report", str(RUN / "results.json"), "--batch-share", str(share)])
+        finally:
+            enable_socket()
+        assert code == 0
+        report = _load(Path("reports") / folder / "results.json")
+        b = report["analysis"]
+        cost = b["incumbent_cost"]
+        assert (cost["batch_share"], cost["batch_discount"]) == (share, 0.5)
+        assert cost["cost_per_call"] == pytest.approx(inc * factor, rel=1e-12)
+        challenger = b["challengers"][0]
+        assert challenger["cost"]["cost_per_call"] == pytest.approx(ft * factor, rel=1e-12)
+        assert challenger["break_even"]["saving_per_call"] == pytest.approx(
+            (inc - ft) * factor, rel=1e-12
+        )
+        assert challenger["training_cost"] == a["challengers"][0]["training_cost"]
+        assert report["study"]["traffic"]["batch_share"] == share
+        assert "of calls as batch at 50.0% off" in (
+            Path("reports") / folder / "report.html"
+        ).read_text(encoding="utf-8")
 
 
 def test_a_challenger_that_answered_nothing_still_gives_a_run_and_a_report(study_dir):
