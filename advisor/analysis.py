@@ -239,18 +239,24 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
     )
 
 
+def known_batch_discount(candidate: Candidate, assumptions: Assumptions) -> float | None:
+    """What the provider's Batch API takes off the candidate's prices: the study's or `--price`'s
+    override, else the catalog's for its base model; None where no source gives one."""
+    overrides = _terms_overrides(candidate, assumptions)
+    terms = model_terms(candidate.provider, base_model(candidate), overrides=overrides)
+    return terms.batch_discount
+
+
 def batch_discount(candidate: Candidate, assumptions: Assumptions) -> float:
     """The candidate's batch discount, for a study whose production traffic is partly batch."""
-    terms = model_terms(
-        candidate.provider, candidate.model, overrides=_terms_overrides(candidate, assumptions)
-    )
-    if terms.batch_discount is None:
+    discount = known_batch_discount(candidate, assumptions)
+    if discount is None:
         raise InputError(
             f"candidate {candidate.name!r}: [traffic] batch_share prices production calls as "
             f"batch traffic, but no batch discount is known for {candidate.model!r} at "
             f"{candidate.provider}; give [candidates.prices] batch_discount (0.5 = half price)"
         )
-    return terms.batch_discount
+    return discount
 
 
 @dataclass(frozen=True)

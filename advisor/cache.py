@@ -58,7 +58,13 @@ class ResponseCache:
         if self._reader is None:
             self._reader = self.path.open("rb")
         self._reader.seek(offset)
-        return json.loads(self._reader.readline())
+        try:
+            entry = json.loads(self._reader.readline())
+        except ValueError:
+            return None
+        # another writer appending to the same file (a second run into the folder) can move
+        # what sits at the offset: never answer with another request's response
+        return entry if isinstance(entry, dict) and entry.get("key") == key else None
 
     def put(self, key: str, body: dict[str, Any], latency_ms: float | None, tag: str = "") -> None:
         """Store a response; `tag` (candidate/example/repeat) is for people reading the file."""
@@ -76,10 +82,10 @@ class ResponseCache:
         self._offsets[key] = offset
 
     def close(self) -> None:
-        for f in (self._file, self._reader):
+        files, self._file, self._reader = (self._file, self._reader), None, None
+        for f in files:
             if f is not None:
                 f.close()
-        self._file = self._reader = None
 
 
 def _key_of(line: bytes) -> str | None:

@@ -149,15 +149,12 @@ async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
 
 
 def _batch_discounts(plan: Plan) -> Callable[[CallRequest], float]:
-    """Each request's batch discount, from the catalog (0 where no source gives one)."""
+    """Each request's batch discount, as the cost model takes it (0 where no source gives one)."""
+    from advisor.analysis import known_batch_discount
     from advisor.pricing import model_terms
 
     discounts = {
-        c.name: model_terms(
-            c.provider, c.model, overrides=plan.price_overrides.get(c.model) or c.prices
-        ).batch_discount
-        or 0.0
-        for c in plan.study.candidates
+        c.name: known_batch_discount(c, plan.assumptions) or 0.0 for c in plan.study.candidates
     }
     if plan.judge is not None:
         judge = plan.scorer.config  # a JudgeScorer's

@@ -88,12 +88,14 @@ def load_template(path: Path, shown_as: str | None = None) -> PromptTemplate:
 
 
 def _fixed_message(role: str, source: str, template: jinja2.Template) -> Message | None:
-    """The section's message if it renders the same for every example, else None."""
-    from jinja2 import meta
+    """The section's message if it is plain text (comments aside), else None.
 
-    if meta.find_undeclared_variables(_ENV.parse(source)):
+    Only text with no expression at all is safe to render once: a variable differs per example,
+    and a filter such as `random` or a call such as `lipsum()` may differ per render.
+    """
+    from jinja2 import nodes
+
+    plain = (nodes.Output, nodes.TemplateData)
+    if not all(isinstance(node, plain) for node in _ENV.parse(source).find_all(nodes.Node)):
         return None
-    try:
-        return {"role": role, "content": template.render().strip()}
-    except jinja2.TemplateError:
-        return None  # rendered per example, where the error names the example
+    return {"role": role, "content": template.render().strip()}

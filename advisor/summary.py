@@ -18,7 +18,7 @@ def run_lines(outcome: Outcome) -> list[str]:
         flagged = "".join(f", {v} cut by {k}" for k, v in problems.items())
         lines.append(
             f"{c.name} ({c.role}, {c.model}): {c.metrics.primary} {value} over {c.metrics.n}"
-            f" answers, {cost} a call, {c.errors} error(s){flagged}"
+            f" answers, {cost} a call in this eval, {c.errors} error(s){flagged}"
         )
     if r.analysis is not None:
         a = r.analysis

@@ -72,7 +72,7 @@ def test_fixtures_check_batch_names_the_input_file_a_changed_example_misses(
         )
     capsys.readouterr()
     assert main(["fixtures", "check", "study.toml", "--batch"]) == 0
-    assert "120 requests, 120 recorded, 0 missing" in capsys.readouterr().out
+    assert "120 requests, 120 recorded, 0 missing, unused not checked" in capsys.readouterr().out
     # a synchronous check of a batch recording finds none of its chat requests
     assert main(["fixtures", "check", "study.toml"]) == 1
     capsys.readouterr()

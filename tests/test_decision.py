@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from advisor import stats
-from advisor.analysis import Assumptions
+from advisor.analysis import Assumptions, known_batch_discount
 from advisor.decision import Analysis, ChallengerVerdict, Rule, analyze
 from advisor.economics import day_to_date
 from advisor.formatting import money, number
@@ -791,3 +791,27 @@ def test_a_price_override_keeps_the_study_training_price_and_hosting():
     assert after.training_cost == pytest.approx(6.0)
     assert after.break_even["inputs"]["hosting_per_hour"] == 0.25
     assert after.break_even["daily_net_saving"] == pytest.approx(17 - 6)
+
+
+def test_a_batch_discount_comes_from_the_override_else_the_base_models_catalog_entry():
+    named = candidate(
+        "ft", "acme/tickets-ft", provider="openai", base_model="gpt-4.1-mini-2025-04-14"
+    )
+    priced = {
+        **named,
+        "name": "ft2",
+        "prices": {"input": 1.0, "output": 2.0, "batch_discount": 0.3},
+    }
+    study = make_study(
+        {**named, "training_cost": 100},
+        {**priced, "training_cost": 100},
+        traffic={"batch_share": 1},
+    )
+    by_name = {c.name: c for c in study.candidates}
+    assumptions = Assumptions(study, AS_OF, {})
+    assert known_batch_discount(by_name["ft"], assumptions) == 0.5  # gpt-4.1-mini's, catalog
+    assert known_batch_discount(by_name["ft2"], assumptions) == 0.3
+    # --price gives call prices only: the study's discount survives it
+    repriced = Assumptions(study, AS_OF, {"acme/tickets-ft": PriceOverride(input=3, output=4)})
+    assert known_batch_discount(by_name["ft2"], repriced) == 0.3
+    assert known_batch_discount(by_name["incumbent"], assumptions) is None  # "big" at acme

@@ -54,3 +54,12 @@ def test_a_fixed_section_that_cannot_render_fails_per_example_with_its_name(tmp_
     template = load_template(path)
     with pytest.raises(InputError, match=r"bad\.jinja: example 'e0'"):
         template.render(example(0, "hi"))
+
+
+def test_a_section_with_an_expression_renders_per_example_even_without_a_variable(tmp_path):
+    path = tmp_path / "pick.jinja"
+    path.write_text("<|system|>\nSay {{ ['yes', 'no'] | random }}.\n<|user|>\n{{ text }}\n")
+    template = load_template(path)
+    first, second = (template.render(example(i, "hi")) for i in range(2))
+    assert first[0] is not second[0]
+    assert first[0]["content"] in ("Say yes.", "Say no.")
