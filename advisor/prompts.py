@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2 import nodes
 
 from advisor.errors import InputError
 from advisor.evalset import Example
@@ -93,8 +94,6 @@ def _fixed_message(role: str, source: str, template: jinja2.Template) -> Message
     Only text with no expression at all is safe to render once: a variable differs per example,
     and a filter such as `random` or a call such as `lipsum()` may differ per render.
     """
-    from jinja2 import nodes
-
     plain = (nodes.Output, nodes.TemplateData)
     if not all(isinstance(node, plain) for node in _ENV.parse(source).find_all(nodes.Node)):
         return None
