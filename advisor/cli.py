@@ -87,7 +87,8 @@ def breakeven(
 ) -> None:
     """After how many days does a fine-tune pay for itself? No eval needed."""
     from advisor import breakeven_view
-    from advisor.economics import Scenario, break_even, months_to_days
+    from advisor.breakeven import break_even
+    from advisor.economics import Scenario, months_to_days
 
     day0 = _as_of(as_of)
     scenario = Scenario(
@@ -99,7 +100,7 @@ def breakeven(
         retrain_cost=retrain_cost,
         hosting_per_hour=hosting_per_hour,
         monthly_growth=growth,
-        horizon_days=breakeven_view.horizon(horizon_days, horizon_months),
+        horizon_days=breakeven_view.horizon_days_of(horizon_days, horizon_months),
         update_every_days=None if update_months is None else months_to_days(update_months),
         shutdown_day=breakeven_view.day_of(shutdown_date, day0, "--shutdown-date"),
         training_cutoff_day=breakeven_view.day_of(training_cutoff, day0, "--training-cutoff"),
@@ -110,10 +111,10 @@ def breakeven(
     )
     result = break_even(scenario)
     if as_json:
-        out.print_json(json.dumps(breakeven_view.to_dict(scenario, result)))
+        out.print_json(breakeven_view.to_json(result))
     else:
-        for line in breakeven_view.lines(scenario, result):
-            out.print(line)
+        for line in breakeven_view.lines(result):
+            out.print(line, markup=False)
 
 
 @app.command()

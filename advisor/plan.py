@@ -201,6 +201,7 @@ def estimate_training(
         provider=c.provider,
         epochs=c.epochs,
         training_price=overrides.training if overrides else None,
+        training_price_from="the study ([candidates.prices] training)",
     )
     return res.TrainingInfo(
         file=c.training_file,

@@ -227,12 +227,14 @@ def call_prices(
     *,
     fine_tuned: bool | None = None,
     overrides: PriceOverride | None = None,
+    overrides_from: str = "your override",
 ) -> CallPrices:
     """The per-1M prices a call to `model` is costed at.
 
     A fine-tuned model (by its id, or forced with `fine_tuned`) uses the catalog's ft_* prices.
     Overrides win over the catalog; a model absent from the catalog needs at least input and
     output overrides. A missing cached price means cached tokens are billed as input.
+    `overrides_from` says where the overrides came from (the study, the command line).
     """
     catalog = load_catalog()
     base, is_ft = resolve_model(model, provider)
@@ -245,7 +247,7 @@ def call_prices(
     for name in ("input", "cached_input", "output"):
         figure = prefix + name
         if getattr(given, name) is not None:
-            values[name], origins[name] = getattr(given, name), "your override"
+            values[name], origins[name] = getattr(given, name), overrides_from
         elif entry is not None and getattr(entry, figure) is not None:
             values[name] = getattr(entry, figure)
             origins[name] = f"catalog {kind}price, " + _describe(catalog.sources_of(entry, figure))

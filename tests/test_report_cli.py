@@ -150,7 +150,7 @@ def test_a_price_override_recosts_calls_as_tokens_times_prices(measured):
     cost = report["analysis"]["incumbent_cost"]
     assert cost["cost_per_call"] == pytest.approx(expected, rel=1e-12)
     assert (cost["input_price"], cost["cached_input_price"], cost["output_price"]) == (1, 0.5, 2)
-    assert cost["price_source"] == "input, cached input, output: your override"
+    assert cost["price_source"] == "input, cached input, output: the command line (--price)"
     # The fine-tune keeps its catalog prices; the saving moves by the incumbent's cost alone.
     ft = report["analysis"]["challengers"][0]
     assert ft["cost"] == measured["analysis"]["challengers"][0]["cost"]
