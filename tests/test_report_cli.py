@@ -18,6 +18,7 @@ from pytest_socket import disable_socket, enable_socket
 from advisor.cli import main
 from advisor.pricing import call_prices, model_terms
 from advisor.simulator import running
+from advisor.wording import money
 from tests.conftest import FINE_TUNE, INCUMBENT, sim_config, study_text
 
 RUN = Path("reports/tickets")
@@ -111,7 +112,11 @@ def test_report_recosts_offline_into_a_new_folder(measured, capsys):
     assert be["daily_net_saving"] == pytest.approx(10 * saving)
     assert be["training_payback_days"] == pytest.approx(500 / (10 * saving))
     assert be["net_saving_at_horizon"] == pytest.approx(LIFE_DAYS * 10 * saving - 500)
-    assert be["redo_before_payback"] and not be["payback_within_horizon"]
+    assert be["redo_before_payback"] and be["payback_days"] is None
+    # Every draw of the bootstrap is as far from paying: the chance is zero.
+    chance = c["probability"]
+    assert chance["payback_within_horizon"] == chance["net_saving_positive"] == 0
+    assert chance["payback_p50"] is None and chance["net_saving_p95"] < 0
     rules = {rule["name"]: rule for rule in c["rules"]}
     redo = rules["economics.training_payback"]
     assert redo["outcome"] == "fail"
@@ -120,11 +125,14 @@ def test_report_recosts_offline_into_a_new_folder(measured, capsys):
         "shutdown on day 47.0 (2027-01-14): the fine-tune must be redone before it pays"
     )
     assert rules["economics.horizon"]["message"] == (
-        f"volume too low: payback {be['payback_days']:,.1f} days ({be['payback_date']}), "
-        "beyond the 730-day horizon"
+        "stops before it pays: no payback within the 730-day horizon; simple payback "
+        f"{be['simple_payback_days']:,.1f} days, but the fine-tune serves only until day 47.0 "
+        "(2027-01-14), when its base model shuts down and no retraining is possible; net saving "
+        f"{money(be['net_saving_at_horizon'])} over the 730-day horizon"
     )
     assert r["summary"] == (
-        f"Keep prompting incumbent: the best challenger, ft, {redo['message']}."
+        f"Keep prompting incumbent: the best challenger, ft, {redo['message']}; it pays back "
+        "within the horizon in 0% of draws."
     )
     assert f"Verdict: keep_prompting (review by 2027-01-14): {r['summary']}" in captured.out
 

@@ -210,5 +210,5 @@ def tornados(cv: ChallengerVerdict) -> list[Chart]:
         value_format=charts.compact_money,
         references=[charts.Reference("zero", 0.0, "break-even")],
     )
-    never = Chart(None, ["Payback: never, at either end of every assumption."])
+    never = Chart(None, ["No payback within the horizon at either end of every assumption."])
     return [Chart(Markup(payback), []) if payback else never, Chart(Markup(saving), [])]
