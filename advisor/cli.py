@@ -125,13 +125,14 @@ def prices(
     provider: Annotated[str, typer.Option(help="Provider of MODEL.")] = "openai",
 ) -> None:
     """List the dated, sourced price catalog, or one model's prices and their sources."""
-    from advisor.pricing import entry_detail, load_catalog, lookup, prices_table
+    from advisor.prices_view import entry_detail, prices_table
+    from advisor.pricing import load_catalog, lookup
 
     out.print(entry_detail(lookup(provider, model)) if model else prices_table(load_catalog()))
 
 
 def _price_overrides(values: list[str] | None) -> dict:
-    from advisor.pricing import parse_price_override
+    from advisor.prices_view import parse_price_override
 
     return dict(parse_price_override(v) for v in values or [])
 

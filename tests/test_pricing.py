@@ -11,17 +11,15 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from advisor.errors import InputError, UnknownModelError
+from advisor.prices_view import entry_detail, parse_price_override, prices_table
 from advisor.pricing import (
     FIGURES,
     Catalog,
     PriceOverride,
     call_prices,
-    entry_detail,
     load_catalog,
     lookup,
     model_terms,
-    parse_price_override,
-    prices_table,
     resolve_model,
 )
 
