@@ -239,6 +239,14 @@ def report(
     growth: Annotated[
         float | None, typer.Option(help="Monthly traffic growth (0.05 = 5%).")
     ] = None,
+    calls_per_day_range: Annotated[
+        tuple[float, float] | None,
+        typer.Option(help="LOW HIGH around the calls a day: the chance it pays draws from it."),
+    ] = None,
+    growth_range: Annotated[
+        tuple[float, float] | None,
+        typer.Option(help="LOW HIGH around the monthly growth, drawn the same way."),
+    ] = None,
     horizon_days: Annotated[float | None, typer.Option(help="Horizon in days.")] = None,
     horizon_months: Annotated[float | None, typer.Option(help="Horizon in months.")] = None,
     error_cost: Annotated[float | None, typer.Option(help="Cost of one wrong answer, USD.")] = None,
@@ -266,6 +274,8 @@ def report(
     changes = rc.Changes(
         calls_per_day=calls_per_day,
         monthly_growth=growth,
+        calls_per_day_range=calls_per_day_range,
+        monthly_growth_range=growth_range,
         horizon_days=horizon_days,
         horizon_months=horizon_months,
         error_cost=error_cost,

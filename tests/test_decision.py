@@ -390,6 +390,57 @@ def test_interval_straddling_the_margin_is_not_enough_evidence():
     assert a.summary == f"Not enough evidence on ft: {undecided.message}."
 
 
+def test_an_undecided_challenger_past_the_margin_is_likely_worse_not_a_reason_to_wait():
+    # The fine-tune loses 16 examples (0-15) and wins 6 (360-365): delta = -10 / 400 = -0.025.
+    # Differences: -1 x 16, +1 x 6; variance = 22 / 400 - 0.025^2 = 0.054375, sd of the mean
+    # sqrt(0.054375 / 400) = 0.01166: 95% interval about -0.025 +- 0.0229 = [-0.048, -0.002],
+    # straddling -0.02 with the point estimate already below it: likely worse. It is the only
+    # challenger, so the verdict is keep prompting, not "not enough evidence".
+    arms = {"incumbent": INC, "ft": ft_arm([*range(16), *range(360, 366)])}
+    a = run(make_study(fine_tune()), arms)
+    ft = judged(a)
+    q = ft.quality
+    assert q.delta == pytest.approx(-0.025) and q.low < -0.02 < q.high
+    assert ft.status == "undecided"
+    likely = rule(ft, "quality.margin")
+    assert likely.outcome == "undecided"
+    assert likely.message.startswith("likely worse: accuracy -0.025 [")
+    assert likely.message.endswith(
+        "straddles -0.02 with its point estimate below it; more examples would only confirm "
+        "the loss"
+    )
+    assert (a.verdict, a.recommended) == ("keep_prompting", "incumbent")
+    assert a.summary == (f"Keep prompting incumbent: the best challenger, ft, {likely.message}.")
+    assert ft.probability.non_inferior < 0.5
+
+
+def test_a_volume_range_makes_the_chance_triangular():
+    # Every call costs the same, so only the volume varies: $0.0015 saved a call, $5,000 to
+    # repay within 730 days needs more than 5,000 / (0.0015 x 730) = 4,566.2 calls a day. With
+    # the volume triangular on [0, 20,000] around 10,000: P = 1 - 4,566.2^2 / (20,000 x 10,000)
+    # = 1 - 0.10425 = 0.8957.
+    study = make_study(fine_tune(), traffic={"calls_per_day_range": [0, 20_000]})
+    ft = judged(run(study, {"incumbent": INC, "ft": ft_arm()}))
+    p = ft.probability
+    assert p.calls_per_day_range == (0, 20_000) and p.n == 400 and p.draws == 10_000
+    assert p.payback_within_horizon == pytest.approx(1 - 4_566.21**2 / 2e8, abs=0.02)
+    assert p.net_saving_positive == pytest.approx(p.payback_within_horizon, abs=1e-3)
+    assert p.payback_p50 == pytest.approx(5_000 / 15, rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("span", "message"),
+    [
+        ([20_000, 30_000], "calls_per_day_range must be [low, high] with low <= calls_per_day"),
+        ([-5, 20_000], "low >= 0"),
+        ([0, float("inf")], "finite"),
+    ],
+)
+def test_a_volume_range_must_hold_the_stated_volume(span, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_study(fine_tune(), traffic={"calls_per_day_range": span})
+
+
 def test_unstable_task_rules_fine_tuning_out():
     # Everything else is the clear fine-tune of the first test ($15 a day, 333.3 days).
     study = make_study(fine_tune(), lifecycle={"task_stable": False})

@@ -219,3 +219,32 @@ def test_a_challenger_that_answered_nothing_still_gives_a_run_and_a_report(study
     assert _load(Path("reports/tickets-report/results.json"))["analysis"]["verdict"] == (
         "not_enough_evidence"
     )
+
+
+def test_an_older_results_file_is_refused_in_one_line(tmp_path, capsys):
+    old = tmp_path / "results.json"
+    old.write_text('{\n "version": 1,\n "status": "complete"\n}', encoding="utf-8")
+    assert main(["report", str(old)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "results version 1, but this advisor reads version 2" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+def test_report_draws_the_volume_and_growth_from_the_ranges_given(measured, capsys):
+    argv = ["report", str(RUN / "results.json"), "--calls-per-day", "50000"]
+    ranges = ["--calls-per-day-range", "20000", "80000", "--growth-range", "-0.01", "0.02"]
+    assert main([*argv, *ranges, "--out", "reports/ranged"]) == 0
+    study = _load(Path("reports/ranged/results.json"))
+    traffic = study["study"]["traffic"]
+    assert traffic["calls_per_day_range"] == [20_000, 80_000]
+    assert traffic["monthly_growth_range"] == [-0.01, 0.02]
+    chance = study["analysis"]["challengers"][0]["probability"]
+    assert chance["calls_per_day_range"] == [20_000, 80_000]
+    assert chance["monthly_growth_range"] == [-0.01, 0.02]
+    # A range that leaves out the stated volume is bad input: one line, exit 2.
+    capsys.readouterr()
+    bad = ["--calls-per-day-range", "60000", "80000", "--out", "reports/bad"]
+    assert main([*argv, *bad]) == 2
+    assert "calls_per_day_range must be [low, high]" in capsys.readouterr().err
+    assert not Path("reports/bad").exists()
