@@ -177,6 +177,12 @@ class BreakEven(BaseModel):
     def payback_within_horizon(self) -> bool:
         return self.payback_days is not None
 
+    @property
+    def first_crossing_lasts(self) -> bool:
+        """The curves' first meeting is the payback: they do not part again."""
+        first, lasting = self.first_crossing_days, self.payback_days
+        return first is not None and lasting is not None and abs(first - lasting) < 1e-6
+
 
 def _date(as_of: date, day: float | None) -> date | None:
     return None if day is None else eco.day_to_date(as_of, day)

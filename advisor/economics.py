@@ -133,8 +133,10 @@ def daily_net_saving(s: Scenario, t: float = 0.0) -> float:
 def hosting_between(s: Scenario, a: float, b: float) -> float:
     """Hosting paid from day a to day b while the fine-tune serves (a fixed fee per hour).
 
-    The one place hosting enters the cumulative costs, so a fee that varies with time or traffic
-    replaces only this function (and `daily_net_saving`); days a and b may be numpy arrays.
+    The one place hosting enters the cumulative costs; days a and b may be numpy arrays (the
+    bootstrap's draws). A fee that varies with time or traffic replaces this function and the
+    daily fee of `daily_net_saving`; `breakeven` finds the payback between steps, so a fee that
+    steps must also add its step days to the segments `breakeven.lasting_payback` walks.
     """
     return s.hosting_per_day * (b - a)
 

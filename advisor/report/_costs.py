@@ -88,8 +88,13 @@ def _markers(s: eco.Scenario, cv: ChallengerVerdict) -> tuple[list[charts.Marker
     crossing = be.first_crossing_days
     if crossing is None:
         notes.append("The cost curves do not cross within the horizon.")
-    elif crossing != payback:
-        add(crossing, "crossing", "curves cross")
+    else:
+        add(crossing, "crossing", "curves cross" if be.first_crossing_lasts else "curves meet")
+        if not be.first_crossing_lasts:
+            notes.append(
+                f"The curves meet on {_marker_text(s.as_of, crossing)} but part again: the "
+                "payback is the last crossing, after which the fine-tune stays cheaper."
+            )
     for day in life.retrain_days:
         add(day, "retrain", "retrain")
     if s.update_every_days is not None:

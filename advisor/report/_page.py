@@ -177,7 +177,7 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
                 f"not within {horizon(be.horizon_days)}"
                 if crossing is None
                 else "retrains and fallbacks included"
-                + ("" if crossing == payback else "; the curves part again later"),
+                + ("" if be.first_crossing_lasts else "; the curves part again later"),
                 _ends(
                     cv.first_crossing_range.optimistic,
                     cv.first_crossing_range.pessimistic,
@@ -392,7 +392,10 @@ def _scenario_rows(a: Analysis | None) -> list[tuple[str, list[str]]]:
         ("prompt_error_rate", "incumbent error rate", lambda v: f"{v:.1%}"),
         ("ft_error_rate", "challenger error rate", lambda v: f"{v:.1%}"),
     ]
-    inputs = [dataclasses.asdict(c.break_even.scenario) for c in a.challengers]
+    inputs = [
+        {k: v for k, v in dataclasses.asdict(c.break_even.scenario).items() if k != "as_of"}
+        for c in a.challengers
+    ]
     known = {k for k, *_ in spec}
     extra = sorted({k for i in inputs for k in i} - known)
     rows = [(label, [fmt(i[key]) if key in i else "—" for i in inputs]) for key, label, fmt in spec]
