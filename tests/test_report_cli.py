@@ -248,3 +248,22 @@ def test_report_draws_the_volume_and_growth_from_the_ranges_given(measured, caps
     assert main([*argv, *bad]) == 2
     assert "calls_per_day_range must be [low, high]" in capsys.readouterr().err
     assert not Path("reports/bad").exists()
+
+
+def test_a_new_volume_keeps_a_recorded_range_relative_to_it():
+    from advisor.recost import Changes
+
+    study = {
+        "traffic": {
+            "calls_per_day": 40_000,
+            "calls_per_day_range": [20_000, 80_000],
+            "monthly_growth": 0.02,
+            "monthly_growth_range": [0.0, 0.05],
+        },
+        "lifecycle": {},
+    }
+    traffic = Changes(calls_per_day=10, monthly_growth=0.0).apply(study)["traffic"]
+    # 10 / 40,000 of [20,000, 80,000] is [5, 20]; the growth range moves by -0.02.
+    assert traffic["calls_per_day_range"] == [5, 20]
+    assert traffic["monthly_growth_range"] == pytest.approx([-0.02, 0.03])
+    assert study["traffic"]["calls_per_day_range"] == [20_000, 80_000]
