@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict
 from advisor import economics as eco
 from advisor import stats
 from advisor.errors import InputError
-from advisor.pricing import CallPrices, PriceOverride, call_prices, model_terms, resolve_model
+from advisor.pricing import (
+    COMMAND_LINE,
+    CallPrices,
+    PriceOverride,
+    call_prices,
+    model_terms,
+    resolve_model,
+)
 from advisor.study import Candidate, Study
 from advisor.usage import call_cost
 
@@ -198,7 +205,7 @@ def _pricing(candidate: Candidate, assumptions: Assumptions) -> _Pricing:
         candidate.model,
         fine_tuned=candidate.is_fine_tune,
         overrides=given or candidate.prices,
-        overrides_from="the command line (--price)" if given else "the study",
+        overrides_from=COMMAND_LINE if given else "the study",
     )
     share = candidate.cached_share
     if share is None and candidate.role == "incumbent":
@@ -303,16 +310,19 @@ def training_cost(
             f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD), "
             "training_file or training_tokens (per epoch) in the study"
         )
-    terms = model_terms(
-        candidate.provider,
-        base_model(candidate),
-        overrides=_terms_overrides(candidate, assumptions),
-    )
+    overrides = _terms_overrides(candidate, assumptions)
+    terms = model_terms(candidate.provider, base_model(candidate), overrides=overrides)
     price = (
         terms.training
         if terms.training is not None
         else (estimated.price_per_million if estimated else None)
     )
+    if overrides is not None and overrides.training is not None:
+        origin = "training price from the study"
+    elif terms.training is not None:
+        origin = "catalog training price"
+    else:
+        origin = f"training price: {estimated.price_source}" if estimated else ""
     if price is None:
         raise InputError(
             f"candidate {candidate.name!r}: no training price for {base_model(candidate)!r} at "
@@ -322,12 +332,13 @@ def training_cost(
         return TrainingCost(
             estimated.billed_tokens * price / 1_000_000,
             f"{estimated.file}: {estimated.billed_tokens:,} billed tokens ({estimated.examples} "
-            f"examples x {estimated.epochs} epochs) x ${price:g} per 1M tokens",
+            f"examples x {estimated.epochs} epochs) x ${price:g} per 1M tokens ({origin})",
         )
     epochs = TARGET_EPOCHS if candidate.epochs == "auto" else candidate.epochs
     return TrainingCost(
         candidate.training_tokens * epochs * price / 1_000_000,
-        f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens",
+        f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens "
+        f"({origin})",
     )
 
 

@@ -32,6 +32,8 @@ _OTHERS = ("batch_discount", "hosting_per_hour", "shutdown", "training_cutoff")
 FIGURES = (*GROUPS["base"], *GROUPS["fine_tuning"], *GROUPS["limits"], *_OTHERS)
 """Every figure an entry can carry, in the order `advisor prices MODEL` shows them."""
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+COMMAND_LINE = "the command line (--price)"
+"""Where a price given with `--price` came from, as a price's source says it."""
 
 
 def _no_price(provider: str, model: str, what: str) -> UnknownModelError:
@@ -224,7 +226,7 @@ def call_prices(
     *,
     fine_tuned: bool | None = None,
     overrides: PriceOverride | None = None,
-    overrides_from: str = "your override",
+    overrides_from: str = "an override",
 ) -> CallPrices:
     """The per-1M prices a call to `model` is costed at.
 

@@ -157,9 +157,10 @@ def test_missing_cached_price_bills_cached_tokens_as_input_and_says_so():
 
 
 def test_overrides_replace_any_figure():
-    prices = call_prices("openai", "gpt-4o-mini", overrides=PriceOverride(output=0.5))
+    given = PriceOverride(output=0.5)
+    prices = call_prices("openai", "gpt-4o-mini", overrides=given, overrides_from="the study")
     assert (prices.input, prices.cached_input, prices.output) == (0.15, 0.075, 0.5)
-    assert "output: your override" in prices.source
+    assert "output: the study" in prices.source
 
 
 def test_model_outside_the_catalog_needs_input_and_output():
