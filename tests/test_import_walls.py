@@ -27,6 +27,7 @@ CORE = (
     "advisor.chance",
     "advisor.analysis",
     "advisor.decision",
+    "advisor.rules",
     "advisor.verdict",
     "advisor.sensitivity",
     "advisor.pricing",
