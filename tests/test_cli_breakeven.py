@@ -24,8 +24,9 @@ WORKED = [
 def test_json_answer(capsys):
     assert main(["breakeven", *WORKED, "--json", "--as-of", "2026-11-28"]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert round(answer["payback_days"], 1) == 333.3
-    assert answer["payback_date"] == "2027-10-27"
+    # The seed's arithmetic, $5,000 / $15 a day, is both paybacks when nothing ends the life.
+    assert round(answer["payback_days"], 1) == round(answer["simple_payback_days"], 1) == 333.3
+    assert answer["payback_date"] == answer["simple_payback_date"] == "2027-10-27"
     assert answer["daily_net_saving"] == pytest.approx(15.0)
     assert answer["net_saving_at_horizon"] == pytest.approx(5_950.0)
 

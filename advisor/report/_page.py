@@ -191,6 +191,13 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
             money(be.daily_net_saving),
             [
                 f"at {number(s.calls_per_day)} calls/day, {money(be.saving_per_call)} a call",
+                f"costs per call over n = {number(cv.cost.calls)} answered calls of the "
+                "challenger"
+                + (
+                    f" and {number(incumbent_cost.calls)} of the incumbent"
+                    if (incumbent_cost := r.analysis.incumbent_cost) is not None
+                    else ""
+                ),
                 f"after hosting of {money(s.hosting_per_day)}/day"
                 if s.hosting_per_hour
                 else "no hosting fee",
@@ -216,7 +223,12 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
                 f"{q.delta:+.3f}",
                 [
                     f"{q.confidence:.0%} interval [{q.low:+.3f}, {q.high:+.3f}]",
-                    f"p = {q.p_value:.3g} ({test}), n = {number(q.n)}",
+                    f"p = {q.p_value:.3g} ({test}), n = {number(q.n)} paired examples"
+                    + (
+                        f" ({number(q.set_aside)} set aside: its training data contains them)"
+                        if q.set_aside
+                        else ""
+                    ),
                     f"{q.challenger_mean:.3f} against {q.incumbent_mean:.3f}",
                 ],
                 TONES.get(_outcome(cv, "quality.margin"), ""),
