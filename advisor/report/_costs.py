@@ -61,6 +61,9 @@ def _marker_text(as_of: date, day: float) -> str:
     return f"day {number(day, 1)} ({eco.day_to_date(as_of, day).isoformat()})"
 
 
+NO_PAYBACK = "none in the horizon"
+"""A payback that does not exist: the fine-tuned arm ends the horizon dearer."""
+
 _PRIORITY = ("payback", "crossing", "fallback", "shutdown", "cutoff", "retrain", "update")
 """Which marker labels get room first when they crowd each other."""
 
@@ -196,10 +199,11 @@ def tornados(cv: ChallengerVerdict) -> list[Chart]:
             payback_rows,
             base=base_payback,
             base_label="as measured: "
-            + ("never" if base_payback is None else f"{number(base_payback, 1)} days"),
+            + (NO_PAYBACK if base_payback is None else f"{number(base_payback, 1)} days"),
             title=f"Payback of {cv.name} against each assumption",
             axis_label="payback, days from as_of (right is worse)",
             value_format=lambda v: f"{number(v)} d",
+            missing=NO_PAYBACK,
             references=[
                 charts.Reference(
                     "horizon", be.horizon_days, f"{day_count(be.horizon_days)}-day horizon"

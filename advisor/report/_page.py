@@ -153,7 +153,13 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
         pay_details.append(f"on {be.payback_date}, within {horizon(be.horizon_days)}")
     if why is not None:
         pay_details.append(f"simple payback {days(be.simple_payback_days)}, {why}")
-    pay_details.append(_ends(cv.payback_range.optimistic, cv.payback_range.pessimistic, days))
+    pay_details.append(
+        _ends(
+            cv.payback_range.optimistic,
+            cv.payback_range.pessimistic,
+            lambda v: _costs.NO_PAYBACK if v is None else days(v),
+        )
+    )
     if be.redo_before_payback:
         pay_details.append(
             f"training alone pays back in {days(be.training_payback_days)}, after the "
