@@ -85,7 +85,12 @@ def _markers(s: eco.Scenario, cv: ChallengerVerdict) -> tuple[list[charts.Marker
     elif payback is None:
         notes.append(
             f"No payback within {horizon(end)}: the fine-tuned arm ends it dearer, so no "
-            "payback is drawn" + (f" ({why})." if (why := bk.payback_reason(be)) else ".")
+            "payback is drawn"
+            + (
+                f"; simple payback {days(be.simple_payback_days)}, {why}."
+                if (why := bk.payback_reason(be))
+                else "."
+            )
         )
     add(payback, "payback", "payback")
     crossing = be.first_crossing_days
