@@ -344,6 +344,81 @@ def _eval_set_for_overlap(path: Path, input_fields: list[str] | None):
     return load_evalset(fields, path.parent, cache_dir=cache)
 
 
+@app.command()
+def split(
+    data: Annotated[str, typer.Argument(help="Labelled data: JSONL, CSV, Parquet or a Hub name.")],
+    label: Annotated[str, typer.Option(help="The field holding each example's label.")],
+    input_field: Annotated[
+        list[str], typer.Option("--input", help="An input field (repeatable, in prompt order).")
+    ],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write.")] = None,
+    template: Annotated[
+        Path | None, typer.Option(help="The fine-tune candidate's prompt template (jinja2).")
+    ] = None,
+    id_field: Annotated[str, typer.Option("--id", help="The field naming each example.")] = "id",
+    metadata: Annotated[
+        list[str] | None, typer.Option(help="A field to keep for slicing (repeatable).")
+    ] = None,
+    eval_size: Annotated[int | None, typer.Option(help="Examples on the eval side.")] = None,
+    eval_share: Annotated[
+        float | None, typer.Option(help="Share on the eval side (default 0.2).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the split.")] = 20261128,
+    threshold: Annotated[
+        float, typer.Option(help="Cosine similarity from which two inputs are near-duplicates.")
+    ] = 0.9,
+    near: Annotated[
+        str, typer.Option(help="drop (from training) or move (to the eval side).")
+    ] = "drop",
+    suggest: Annotated[
+        bool, typer.Option("--suggest", help="Print the eval size the margin needs; no split.")
+    ] = False,
+    baseline_accuracy: Annotated[
+        float | None, typer.Option(help="Expected accuracy of the incumbent (for --suggest).")
+    ] = None,
+    study: Annotated[
+        Path | None, typer.Option(help="Study whose [decision] margin, alpha, power to use.")
+    ] = None,
+) -> None:
+    """Split labelled data into DIR/eval.jsonl and DIR/train.jsonl, stratified, with no
+    near-duplicates across them; or --suggest the eval size a study's margin needs."""
+    from advisor.errors import InputError
+    from advisor.prepare import DataFields, SplitOptions, size_needed, split_data
+
+    fields = DataFields(data, label, tuple(input_field), id_field, tuple(metadata or ()))
+    if suggest:
+        from advisor.prepare._prepare import load_data
+        from advisor.study import Decision, load_study
+
+        if baseline_accuracy is None:
+            raise InputError("--suggest needs --baseline-accuracy (the incumbent's, 0 to 1)")
+        decision = load_study(study).decision if study else Decision()
+        needed = size_needed(baseline_accuracy, decision.margin, decision.alpha, decision.power)
+        for line in needed.lines():
+            out.print(line, markup=False)
+        have = len(load_data(fields).examples)
+        out.print(f"{data} holds {have:,} labelled examples", markup=False)
+        return
+    if out_dir is None or template is None:
+        raise InputError("split needs --out DIR and --template (the fine-tune's prompt)")
+    if near not in ("drop", "move"):
+        raise InputError(f"--near must be drop or move (got {near!r})")
+    if not 0 < threshold <= 1:
+        raise InputError(f"--threshold must be in (0, 1] (got {threshold})")
+    options = SplitOptions(
+        fields,
+        out_dir,
+        template,
+        eval_size,
+        eval_share,
+        seed,
+        threshold,
+        near,  # type: ignore[arg-type]
+    )
+    for line in split_data(options).lines():
+        (err if line.startswith("warning") else out).print(line, markup=False)
+
+
 fixtures_app = typer.Typer(help="Recorded HTTP exchanges.", no_args_is_help=True)
 app.add_typer(fixtures_app, name="fixtures")
 
