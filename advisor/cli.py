@@ -321,6 +321,7 @@ def estimate_training(
         epochs="auto" if epochs == "auto" else int(epochs),
         training_price=training_price,
         evalset=evalset,
+        near_cache=Path(".advisor-cache") / "near",
     )
     if as_json:
         out.print_json(json.dumps(found.to_dict()))
