@@ -420,6 +420,53 @@ def split(
         (err if line.startswith("warning") else out).print(line, markup=False)
 
 
+@app.command()
+def label(
+    data: Annotated[str, typer.Argument(help="Unlabelled inputs with the study's input fields.")],
+    study: Annotated[Path, typer.Option(help="The study file (TOML).")],
+    candidate: Annotated[str, typer.Option(help="The candidate that answers (the teacher).")],
+    out_file: Annotated[Path, typer.Option("--out", help="Chat-format training file to write.")],
+    template: Annotated[
+        Path | None,
+        typer.Option(help="Training prompt template (default: the study's fine-tune's)."),
+    ] = None,
+    max_spend: Annotated[
+        float | None, typer.Option(help="Refuse or stop before spending this, USD.")
+    ] = None,
+    base_url: Annotated[str | None, typer.Option(help="Send the requests here.")] = None,
+    record: Annotated[bool, typer.Option("--record", help="Record every exchange.")] = False,
+    replay: Annotated[bool, typer.Option("--replay", help="Serve from the fixtures.")] = False,
+    fixtures: Annotated[
+        Path | None, typer.Option(help="Fixtures folder (default fixtures/<study>.labels).")
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight.", min=1)] = None,
+) -> int:
+    """Label inputs with a candidate's answers and write them as a training file, with what
+    labelling cost (a one-time cost of the fine-tune)."""
+    from advisor.errors import InputError
+    from advisor.prepare._label import LabelOptions
+    from advisor.prepare._label import label as run_label
+
+    if record and replay:
+        raise InputError("choose --record or --replay, not both")
+    options = LabelOptions(
+        data=data,
+        study_path=study,
+        candidate=candidate,
+        out=out_file,
+        mode="record" if record else "replay" if replay else "live",
+        fixtures=fixtures,
+        max_spend=max_spend,
+        base_url=base_url,
+        template=template,
+        concurrency=concurrency,
+    )
+    labelled = run_label(options)
+    for line in labelled.lines():
+        out.print(line, markup=False)
+    return labelled.exit_code
+
+
 fixtures_app = typer.Typer(help="Recorded HTTP exchanges.", no_args_is_help=True)
 app.add_typer(fixtures_app, name="fixtures")
 
