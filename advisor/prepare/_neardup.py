@@ -2,8 +2,8 @@
 
 Both sides are normalized as the contamination check normalizes them (NFKC, casefolded,
 punctuation dropped, whitespace collapsed), so case, punctuation and spacing never hide a copy.
-Each text becomes the counts of its character 3-, 4- and 5-grams (spaces included, so word
-boundaries count), weighted by scikit-learn's `TfidfTransformer` (smoothed IDF over both sides,
+Each text becomes the counts of its character 4-grams (spaces included, so word boundaries
+count), weighted by scikit-learn's `TfidfTransformer` (smoothed IDF over both sides,
 sublinear counts, unit length); a pair is a near-duplicate when the cosine of their vectors is
 at least the threshold (0.9 by default).
 
@@ -25,10 +25,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from advisor.training._overlap import normalize
-
 THRESHOLD = 0.9
-NGRAMS = (3, 4, 5)
+NGRAMS = (4,)
+"""4-grams alone find the same planted copies as 3- to 5-grams together, in a third of the time
+(measured on 20,000 x 2,000 generated tickets while writing benchmarks/neardup.py)."""
+METHOD = "TF-IDF (sublinear, smoothed IDF) over character 4-grams, cosine"
+"""Stored with every answer: a cached answer of another method is not reused."""
 _FEATURE_BITS = 24
 """N-grams are hashed into 2^24 features: at 50,000 texts (about a million distinct n-grams),
 a few percent share a feature with another, which moves a cosine by far less than the
@@ -57,6 +59,8 @@ def near_pairs(
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     if not left or not right:
         return []
+    from advisor.training._overlap import normalize  # the contamination check's, shared
+
     vectors = _tfidf([normalize(t) for t in (*left, *right)])
     prefixes = _prefixes(vectors, threshold)
     a, b = vectors[: len(left)], vectors[len(left) :]

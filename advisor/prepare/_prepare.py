@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from advisor.errors import InputError
 from advisor.evalset import EvalFields, EvalSet, Example, load_evalset
-from advisor.prepare._neardup import THRESHOLD, near_pairs
+from advisor.prepare._neardup import METHOD, THRESHOLD, near_pairs
 from advisor.prepare._split import Assignment, eval_size, label_of, stratified_split
 from advisor.prompts import PromptTemplate, load_template
 
@@ -255,7 +255,7 @@ def _summary(options: SplitOptions, report: SplitReport) -> dict[str, Any]:
         "classes": {c: {"eval": e, "train": t} for c, (e, t) in report.classes.items()},
         "too_small": list(report.too_small),
         "near_duplicates": {
-            "method": "TF-IDF over character 3- to 5-grams, cosine",
+            "method": METHOD,
             "threshold": options.threshold,
             "handling": options.near,
             "dropped": report.dropped,

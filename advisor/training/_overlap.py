@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from advisor.prepare._neardup import METHOD
+
 if TYPE_CHECKING:
     from advisor.evalset import EvalSet
 
@@ -163,7 +165,7 @@ def _near(
     """(training line, eval text number, similarity) of every near pair, cached when it can be."""
     path = None
     if cache is not None:
-        key = f"{cache.training_sha256}:{evalset.fingerprint}:{NEAR_THRESHOLD}"
+        key = f"{cache.training_sha256}:{evalset.fingerprint}:{NEAR_THRESHOLD}:{METHOD}"
         path = cache.folder / f"near-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
         pairs = _read_near(path, cache, evalset.fingerprint)
         if pairs is not None:
@@ -191,6 +193,7 @@ def _read_near(
             or data["training_sha256"] != cache.training_sha256
             or data["eval_sha256"] != eval_sha256
             or data["threshold"] != NEAR_THRESHOLD
+            or data["method"] != METHOD
         ):
             return None
         return [(int(p[0]), int(p[1]), float(p[2])) for p in data["pairs"]]
@@ -205,7 +208,7 @@ def _write_near(
 
     data = {
         "version": _CACHE_VERSION,
-        "method": "TF-IDF over character 3- to 5-grams, cosine (advisor.prepare)",
+        "method": METHOD,
         "training_sha256": cache.training_sha256,
         "eval_sha256": eval_sha256,
         "threshold": NEAR_THRESHOLD,
