@@ -378,7 +378,7 @@ def split(
         float | None, typer.Option(help="Expected accuracy of the incumbent (for --suggest).")
     ] = None,
     study: Annotated[
-        Path | None, typer.Option(help="Study whose [decision] margin, alpha, power to use.")
+        Path | None, typer.Option(help="Study whose decision margin, alpha and power to use.")
     ] = None,
 ) -> None:
     """Split labelled data into DIR/eval.jsonl and DIR/train.jsonl, stratified, with no

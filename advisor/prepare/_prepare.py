@@ -178,6 +178,8 @@ def _separate(
 
 
 def _check_out(out: Path) -> None:
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: no such folder (for --out)")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out}: already exists and is not an empty folder (choose another --out)")
 
@@ -210,10 +212,8 @@ def _write(
     from advisor.training import read_training_file
 
     out = options.out
-    parent = out.parent if out.parent != Path("") else Path(".")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     except OSError as exc:
         raise InputError(f"{out}: cannot write here ({exc.strerror})") from None
     try:
