@@ -398,7 +398,11 @@ def split(
         for line in needed.lines():
             out.print(line, markup=False)
         have = len(load_data(fields).examples)
-        out.print(f"{data} holds {have:,} labelled examples", markup=False)
+        out.print(
+            f"{data} holds {have:,} labelled examples: all of them as eval examples would "
+            f"detect a loss of {needed.detectable_at(have):.4f}",
+            markup=False,
+        )
         return
     if out_dir is None or template is None:
         raise InputError("split needs --out DIR and --template (the fine-tune's prompt)")

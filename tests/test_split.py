@@ -131,7 +131,12 @@ def test_suggest_gives_the_normal_approximation_worked_by_hand(
     printed = capsys.readouterr().out
     assert f"eval size needed: {expected:,} examples" in printed
     assert f"margin = {margin:g}" in printed and f"power = {power:g}" in printed
-    assert "data.jsonl holds 50 labelled examples" in printed
+    detectable = size_needed(baseline, margin, 0.05, power).detectable_at(50)
+    # at n = 50: (z + z) x sqrt(2p(1-p) / 50); for the first case 2.801585 x 0.06 = 0.1681
+    held = "data.jsonl holds 50 labelled examples: all of them as eval examples would detect"
+    assert f"{held} a loss of {detectable:.4f}" in printed
+    if expected == 3532:
+        assert f"{detectable:.4f}" == "0.1681"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "data.jsonl",
         "s.toml",

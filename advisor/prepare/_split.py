@@ -100,6 +100,10 @@ class SizeNeeded:
     discordance: float
     """Share of examples on which exactly one of two candidates is right, assumed 2p(1-p)."""
 
+    def detectable_at(self, n: int) -> float:
+        """The smallest loss `n` eval examples detect at the same alpha and power."""
+        return (self.z_alpha + self.z_power) * math.sqrt(self.discordance / n)
+
     def lines(self) -> list[str]:
         return [
             f"eval size needed: {self.examples:,} examples",
