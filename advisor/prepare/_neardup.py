@@ -2,22 +2,22 @@
 
 Both sides are normalized as the contamination check normalizes them (NFKC, casefolded,
 punctuation dropped, whitespace collapsed), so case, punctuation and spacing never hide a copy.
-Each text becomes the counts of its character 4-grams (spaces included, so word boundaries
-count), weighted by scikit-learn's `TfidfTransformer` (smoothed IDF over both sides,
-sublinear counts, unit length); a pair is a near-duplicate when the cosine of their vectors is
-at least the threshold (0.9 by default).
+Each text, with a space before and after, becomes the counts of its character 4-grams (spaces
+included, so word boundaries count), weighted by scikit-learn's `TfidfTransformer` (smoothed
+IDF over both sides, sublinear counts, unit length); a pair is a near-duplicate when the cosine
+of their vectors is at least the threshold (0.9 by default).
 
 Two choices keep 50,000 x 5,000 texts within seconds (benchmarks/neardup.py):
 
-- the n-grams are hashed to 64-bit integers with numpy over the whole corpus at once, instead of
+- the n-grams of every text are hashed at once with numpy and counted with one sort, instead of
   scikit-learn's `TfidfVectorizer`, whose per-text Python analyzer took 40 s for the 55,000 texts
-  alone; 64-bit hashes make a collision between two distinct n-grams practically impossible;
-- n-grams found in more than `MAX_DF` of all texts are left out (scikit-learn's `max_df`): they
-  would make every pair share a term, turn the sparse product dense and, weighted by a low IDF,
-  say almost nothing about which texts are copies.
+  alone; the IDF weighting is still scikit-learn's;
+- only pairs that share one of their rarest n-grams are scored (a prefix filter, see
+  `_prefixes`), which loses no pair above the threshold: scoring every pair that shares any
+  n-gram would make the sparse product dense, since common n-grams are in nearly every text.
 
-The pairs come from a sparse product, one block of the smaller side at a time, so memory stays
-bounded by the block, not by the number of pairs compared.
+The candidate pairs come one block of the first set at a time, so memory stays bounded by the
+block, not by the number of pairs compared.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ THRESHOLD = 0.9
 NGRAMS = (4,)
 """4-grams alone find the same planted copies as 3- to 5-grams together, in a third of the time
 (measured on 20,000 x 2,000 generated tickets while writing benchmarks/neardup.py)."""
-METHOD = "TF-IDF (sublinear, smoothed IDF) over character 4-grams, cosine"
+METHOD = "TF-IDF (sublinear, smoothed IDF) over character 4-grams of space-padded text, cosine"
 """Stored with every answer: a cached answer of another method is not reused."""
 _FEATURE_BITS = 24
 """N-grams are hashed into 2^24 features: at 50,000 texts (about a million distinct n-grams),
@@ -61,7 +61,8 @@ def near_pairs(
         return []
     from advisor.training._overlap import normalize  # the contamination check's, shared
 
-    vectors = _tfidf([normalize(t) for t in (*left, *right)])
+    # padded like scikit-learn's char_wb: first and last words count, and "hi" has a 4-gram
+    vectors = _tfidf([f" {normalize(t)} " for t in (*left, *right)])
     prefixes = _prefixes(vectors, threshold)
     a, b = vectors[: len(left)], vectors[len(left) :]
     a_prefix, b_prefix_columns = prefixes[: len(left)], prefixes[len(left) :].T.tocsr()
