@@ -188,3 +188,16 @@ def test_a_csv_file_splits_too(tmp_path, monkeypatch):
     argv = ["split", "data.csv", "--label", "queue", "--input", "text", "--out", "out"]
     assert main([*argv, "--template", "t.jinja", "--eval-size", "10"]) == 0
     assert len(_read(tmp_path / "out/eval.jsonl")) == 10
+
+
+def test_degenerate_label_sets():
+    from advisor.errors import InputError
+    from advisor.prepare import stratified_split
+
+    one_class = stratified_split(["a"] * 10, 3, seed=1)
+    assert (len(one_class.eval_rows), len(one_class.train_rows)) == (3, 7)
+    assert sorted(one_class.eval_rows + one_class.train_rows) == list(range(10))
+    with pytest.raises(InputError, match="no class has 2 examples"):
+        stratified_split(["a", "b", "c"], 1, seed=1)
+    with pytest.raises(InputError, match="between 2 and 2"):
+        stratified_split(["a", "a", "b", "b", "c"], 3, seed=1)
