@@ -170,7 +170,7 @@ def _near(
         pairs = _read_near(path, cache, evalset.fingerprint)
         if pairs is not None:
             return pairs
-    from advisor.prepare import near_pairs
+    from advisor.prepare._neardup import near_pairs
 
     lines = [line for line, _ in training]
     pairs = [
