@@ -418,7 +418,7 @@ def split(
         eval_share,
         seed,
         threshold,
-        near,  # type: ignore[arg-type]
+        "move" if near == "move" else "drop",
     )
     for line in split_data(options).lines():
         (err if line.startswith("warning") else out).print(line, markup=False)
