@@ -220,11 +220,24 @@ def estimate_training(
     )
 
 
-def _contamination(files: set[str], base_dir: Path, evalset: EvalSet) -> dict[str, frozenset[str]]:
-    """Eval examples each training file contains; each file checked once, whoever trains on it."""
+def _contamination(
+    files: set[str], base_dir: Path, evalset: EvalSet, options: EvaluateOptions, study: Study
+) -> dict[str, frozenset[str]]:
+    """Eval examples each training file contains; each file checked once, whoever trains on it.
+
+    The near-duplicate answer is cached with the fixtures when recording (read, never written,
+    when replaying), so a replay needs no scikit-learn; a live run caches it locally.
+    """
     from advisor.training import check_contamination
 
-    return {f: check_contamination(base_dir / f, evalset).contaminated_ids for f in files}
+    folder = Path(".advisor-cache") / "near"
+    if options.mode != "live":
+        folder = options.fixtures or Path("fixtures") / study.name
+    writable = options.mode != "replay"
+    return {
+        f: check_contamination(base_dir / f, evalset, folder, writable=writable).contaminated_ids
+        for f in files
+    }
 
 
 def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
@@ -289,7 +302,8 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)
     fine_tunes = [c for c in study.challengers if c.is_fine_tune and c.training_file]
-    contaminated = _contamination({c.training_file for c in fine_tunes}, base_dir, evalset)
+    files = {c.training_file for c in fine_tunes}
+    contaminated = _contamination(files, base_dir, evalset, options, study)
     training = {
         c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions)
         for c in fine_tunes

@@ -315,26 +315,22 @@ def test_planted_overlaps_are_found_and_others_are_not(tmp_path: Path) -> None:
         ("unrelated", {"text": "The dark mode toggle resets every time I open the settings page"}),
         ("partial", {"text": "the export to csv drops rows and the pdf export is blank too"}),
     )
-    near = NEAR.split()
-    near[-2] = "tomorrow"  # 18 words, 14 5-grams; the last 2 lose: 12 / 14 remain
     rows = [
         chat(("user", "cannot   LOG in"), ("assistant", "login")),
         chat(
             ("user", "Ticket:\nwrong vat — my invoice shows the wrong VAT number!"),
             ("assistant", "b"),
         ),
-        chat(("user", "Please help: " + " ".join(near)), ("assistant", "bug")),
+        chat(("user", NEAR.replace("csv", "CSV").replace("every", "evry")), ("assistant", "bug")),
         chat(("user", "I'd like a refund please, the app crashed"), ("assistant", "billing")),
         chat(("user", "The export to CSV drops every row after the first"), ("assistant", "bug")),
     ]
     path = write_lines(tmp_path / "t.jsonl", rows)
     est = estimate(path, MINI, evalset=evalset)
-    found = [(o.training_line, o.eval_id, o.kind, round(o.similarity, 4)) for o in est.overlaps]
-    assert found == [
-        (1, "exact", "exact", 1.0),
-        (2, "wrapped", "contained", 1.0),
-        (3, "near", "near", round(12 / 14, 4)),
-    ]
+    found = [(o.training_line, o.eval_id, o.kind) for o in est.overlaps]
+    assert found == [(1, "exact", "exact"), (2, "wrapped", "contained"), (3, "near", "near")]
+    assert [o.similarity for o in est.overlaps][:2] == [1.0, 1.0]
+    assert 0.9 <= est.overlaps[2].similarity < 1  # TF-IDF cosine: a typo
     assert est.contaminated_ids == {"exact", "wrapped", "near"}
     data = est.to_dict()["contamination"]
     assert data["contaminated_ids"] == ["exact", "near", "wrapped"]

@@ -30,7 +30,13 @@ from advisor.training._file import (
     read_training_file,
     text_parts,
 )
-from advisor.training._overlap import Contamination, Overlap, find_overlaps
+from advisor.training._overlap import (
+    Contamination,
+    NearCache,
+    Overlap,
+    file_sha256,
+    find_overlaps,
+)
 
 if TYPE_CHECKING:
     from advisor.evalset import EvalSet
@@ -225,6 +231,7 @@ def estimate(
     training_price: float | None = None,
     training_price_from: str = "the command line (--training-price)",
     evalset: EvalSet | None = None,
+    near_cache: Path | None = None,
 ) -> TrainingEstimate:
     """Check a chat-format training file and estimate its training job's tokens and cost.
 
@@ -232,6 +239,7 @@ def estimate(
         epochs: a whole number >= 1, or "auto" for OpenAI's default for the file's size.
         training_price: USD per 1M training tokens, instead of the catalog's.
         evalset: checked for examples the training data already holds.
+        near_cache: folder caching the near-duplicate answer for this file and eval set.
 
     Raises:
         InputError: a bad option, no training price, or (`TrainingFileError`) every problem in
@@ -254,7 +262,7 @@ def estimate(
     billed = billed_per_epoch * n_epochs
     contamination = None
     if evalset is not None:
-        contamination = find_overlaps([(e.line, e.user_text) for e in data.examples], evalset)
+        contamination = check_contamination(path, evalset, near_cache, data)
     return TrainingEstimate(
         path=data.path,
         provider=provider,
@@ -294,10 +302,22 @@ def count_example(example: TrainingExample, model: str) -> int:
     return total
 
 
-def check_contamination(path: Path, evalset: EvalSet) -> Contamination:
-    """Only the overlap of a training file with an eval set, for a study that names both."""
-    data = read_training_file(path)
-    return find_overlaps([(e.line, e.user_text) for e in data.examples], evalset)
+def check_contamination(
+    path: Path,
+    evalset: EvalSet,
+    near_cache: Path | None = None,
+    data: TrainingFile | None = None,
+    *,
+    writable: bool = True,
+) -> Contamination:
+    """The overlap of a training file with an eval set (for a study that names both), the
+    near-duplicate answer cached in `near_cache` by both files' hashes (read only unless
+    `writable`)."""
+    data = data or read_training_file(path)
+    cache = None
+    if near_cache is not None:
+        cache = NearCache(near_cache, file_sha256(path), writable)
+    return find_overlaps([(e.line, e.user_text) for e in data.examples], evalset, cache)
 
 
 def _training_price(

@@ -7,38 +7,40 @@ text is its input fields joined in order. A pair overlaps when:
 - `exact`: the two normalized texts are equal;
 - `contained`: the eval text appears whole, on word boundaries, inside the training text (a
   prompt template wrapped the eval input);
-- `near`: at least 80% of the eval text's word 5-grams appear in the training text. This is the
-  share of the *eval* text that the training text holds, not the Jaccard index: a template around
-  the input (or one edited word) lowers Jaccard without making the example any less seen. Every
-  pair with Jaccard >= 0.8 passes it too.
+- `near`: the cosine similarity of their TF-IDF vectors over character n-grams is at least 0.9
+  (advisor.prepare's detector, the one `advisor split` uses): a paraphrase, a typo, an edited
+  word. It needs scikit-learn, so its answer is cached by the two files' hashes (`NearCache`):
+  a replay whose cache sits with its fixtures never imports it.
 
-Eval texts of fewer than five words have no 5-gram and are matched exactly only: a short phrase
-inside a long message says little. Candidate pairs come from a prefix-filtered inverted index: a
-pair that shares >= 80% of an eval text's n 5-grams shares one of any `n - ceil(0.8 n) + 1` of them,
-so each eval text is indexed by that many of its rarest, and 10,000 x 10,000 examples take seconds
-rather than a 10^8 pair loop. 5-grams are kept as Python hashes; a collision (odds ~1e-19 per pair
-of 5-grams) could only nudge a near score, since `exact` and `contained` are confirmed on the text.
+Eval texts of fewer than five words have no 5-gram and are never `contained`: a short phrase
+inside a long message says little. Candidates for `contained` come from an inverted index of each
+eval text's rarest 5-gram, which a training text holding them all must hold, so 10,000 x 10,000
+examples take seconds rather than a 10^8 pair loop; containment is confirmed on the text.
 """
 
 from __future__ import annotations
 
 import gc
-import heapq
-import math
+import hashlib
+import json
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from advisor.prepare._neardup import METHOD
 
 if TYPE_CHECKING:
     from advisor.evalset import EvalSet
 
 SHINGLE_WORDS = 5
-NEAR_SHARE = 0.8
-"""The share of an eval text's word 5-grams a training text must hold to be a near duplicate."""
+NEAR_THRESHOLD = 0.9
+"""Cosine similarity from which a training text is a near-duplicate of an eval text."""
+_CACHE_VERSION = 1
 _NOT_WORD = re.compile(r"[^\w\s]|_")
 
 
@@ -50,7 +52,17 @@ class Overlap:
     eval_id: str
     kind: Literal["exact", "contained", "near"]
     similarity: float
-    """Share of the eval text's word 5-grams found in the training text (1.0 for exact)."""
+    """Cosine similarity of the TF-IDF vectors for `near`; 1.0 for exact and contained."""
+
+
+@dataclass(frozen=True)
+class NearCache:
+    """Where the near-duplicate answer for one training file is kept, keyed by both hashes."""
+
+    folder: Path
+    training_sha256: str
+    writable: bool = True
+    """False for a replay: it reads its fixtures folder and never changes it."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +85,12 @@ def _shingles(text: str) -> set[int]:
     return set(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
-def find_overlaps(training: Sequence[tuple[int, str]], evalset: EvalSet) -> Contamination:
+def find_overlaps(
+    training: Sequence[tuple[int, str]], evalset: EvalSet, near_cache: NearCache | None = None
+) -> Contamination:
     """Overlaps between training texts, given as (line, text), and an eval set's inputs."""
     with _collector_paused():
-        return _find(training, evalset)
+        return _find(training, evalset, near_cache)
 
 
 @contextmanager
@@ -93,7 +107,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _find(training: Sequence[tuple[int, str]], evalset: EvalSet) -> Contamination:
+def _find(
+    training: Sequence[tuple[int, str]], evalset: EvalSet, near_cache: NearCache | None
+) -> Contamination:
     # Eval examples with the same normalized text are compared once, then reported each.
     ids_of: dict[str, list[str]] = {}
     for example in evalset.examples:
@@ -103,42 +119,109 @@ def _find(training: Sequence[tuple[int, str]], evalset: EvalSet) -> Contaminatio
     eval_texts = list(ids_of)
     eval_grams = [_shingles(t) for t in eval_texts]
 
-    # Each eval text is indexed by its rarest 5-grams in the eval set, so that boilerplate shared
+    # Each eval text is indexed by its rarest 5-gram in the eval set, so that boilerplate shared
     # by many inputs (a signature, a greeting) makes no long posting list.
     frequency: Counter[int] = Counter()
     for grams in eval_grams:
         frequency.update(grams)
     index: dict[int, list[int]] = {}
     for j, grams in enumerate(eval_grams):
-        prefix = len(grams) - _needed(len(grams)) + 1
-        for gram in heapq.nsmallest(prefix, grams, key=frequency.__getitem__):
-            index.setdefault(gram, []).append(j)
+        if grams:
+            index.setdefault(min(grams, key=frequency.__getitem__), []).append(j)
     del frequency
     number = {text: j for j, text in enumerate(eval_texts)}
 
-    found: list[Overlap] = []
+    found: dict[tuple[int, int], Overlap] = {}
     for line, raw in training:  # one at a time: only the eval side stays in memory
         text = normalize(raw)
-        grams = _shingles(text)
-        pairs: list[tuple[int, Literal["exact", "contained", "near"], float]] = []
         exact = number.get(text)
         if exact is not None:
-            pairs.append((exact, "exact", 1.0))
+            found[line, exact] = Overlap(line, "", "exact", 1.0)
+        grams = _shingles(text)
         padded = f" {text} "
         for j in sorted({j for gram in grams & index.keys() for j in index[gram]} - {exact}):
-            share = len(grams & eval_grams[j]) / len(eval_grams[j])
-            if share >= NEAR_SHARE:
-                whole = share == 1 and f" {eval_texts[j]} " in padded
-                pairs.append((j, "contained" if whole else "near", share))
-        for j, kind, share in pairs:
-            found.extend(Overlap(line, id_, kind, share) for id_ in ids_of[eval_texts[j]])
+            if eval_grams[j] <= grams and f" {eval_texts[j]} " in padded:
+                found[line, j] = Overlap(line, "", "contained", 1.0)
+    for line, j, similarity in _near(training, eval_texts, evalset, near_cache):
+        found.setdefault((line, j), Overlap(line, "", "near", similarity))
+    overlaps = [
+        Overlap(line, id_, o.kind, o.similarity)
+        for (line, j), o in sorted(found.items())
+        for id_ in ids_of[eval_texts[j]]
+    ]
     return Contamination(
-        overlaps=tuple(found),
-        contaminated_ids=frozenset(o.eval_id for o in found),
+        overlaps=tuple(overlaps),
+        contaminated_ids=frozenset(o.eval_id for o in overlaps),
         eval_examples=len(evalset.examples),
     )
 
 
-def _needed(n: int) -> int:
-    """5-grams an eval text of n 5-grams must share to be a near duplicate."""
-    return math.ceil(NEAR_SHARE * n - 1e-9)
+def _near(
+    training: Sequence[tuple[int, str]],
+    eval_texts: list[str],
+    evalset: EvalSet,
+    cache: NearCache | None,
+) -> list[tuple[int, int, float]]:
+    """(training line, eval text number, similarity) of every near pair, cached when it can be."""
+    path = None
+    if cache is not None:
+        key = f"{cache.training_sha256}:{evalset.fingerprint}:{NEAR_THRESHOLD}:{METHOD}"
+        path = cache.folder / f"near-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+        pairs = _read_near(path, cache, evalset.fingerprint)
+        if pairs is not None:
+            return pairs
+    from advisor.prepare._neardup import near_pairs
+
+    lines = [line for line, _ in training]
+    pairs = [
+        (lines[p.right], p.left, p.similarity)
+        for p in near_pairs(eval_texts, [text for _, text in training], NEAR_THRESHOLD)
+    ]
+    if cache is not None and cache.writable and path is not None:
+        _write_near(path, cache, evalset.fingerprint, pairs)
+    return pairs
+
+
+def _read_near(
+    path: Path, cache: NearCache, eval_sha256: str
+) -> list[tuple[int, int, float]] | None:
+    """The cached pairs, or None when there is no cache for these two files (or it is torn)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if (
+            data["version"] != _CACHE_VERSION
+            or data["training_sha256"] != cache.training_sha256
+            or data["eval_sha256"] != eval_sha256
+            or data["threshold"] != NEAR_THRESHOLD
+            or data["method"] != METHOD
+        ):
+            return None
+        return [(int(p[0]), int(p[1]), float(p[2])) for p in data["pairs"]]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None  # recomputed, and rewritten where it may be
+
+
+def _write_near(
+    path: Path, cache: NearCache, eval_sha256: str, pairs: list[tuple[int, int, float]]
+) -> None:
+    from advisor.results import write_atomic
+
+    data = {
+        "version": _CACHE_VERSION,
+        "method": METHOD,
+        "training_sha256": cache.training_sha256,
+        "eval_sha256": eval_sha256,
+        "threshold": NEAR_THRESHOLD,
+        "pairs": [list(p) for p in pairs],
+        "pairs_are": ["training line", "distinct eval text, in eval order", "similarity"],
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(data, indent=1) + "\n")
+    except OSError:
+        pass  # a cache that cannot be written costs time on the next run, nothing else
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
