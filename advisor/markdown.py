@@ -15,6 +15,8 @@ def _cell(text: str) -> str:
 def summary_markdown(results: Results) -> str:
     a = results.analysis
     lines = [f"## advisor: {results.name}", ""]
+    if results.simulated_notice:
+        lines += [f"> **{results.simulated_notice}**", ""]
     if results.note:
         lines += [f"> {results.note}", ""]
     if a is None:

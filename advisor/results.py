@@ -18,8 +18,9 @@ from pydantic.dataclasses import dataclass
 
 from advisor.decision import Analysis
 from advisor.errors import InputError, RunError
+from advisor.simulated import Simulated
 
-VERSION = 1
+VERSION = 2
 RESULTS_FILE = "results.json"
 EXAMPLES_FILE = "examples.jsonl"
 _Closed = ConfigDict(extra="forbid")
@@ -103,8 +104,12 @@ class CandidateResult(BaseModel):
     cost_per_call: float | None
     """Mean measured cost of one call in USD, from its usage and prices."""
     latency_ms: Latency
+    """Measured in a live run; in a replay, the latencies recorded in the fixtures."""
     spend: float
     """USD spent on this candidate's calls in this run (answers from the cache cost nothing)."""
+    simulated: Simulated | None = None
+    """Set when its answers came from `advisor simulate`: their quality is the simulator's
+    configured accuracy, not a measurement."""
 
 
 # One Call per answer and one ExampleResult per example: at 100,000 examples a BaseModel each
@@ -149,11 +154,11 @@ class TrainingInfo(BaseModel):
 
 
 class RunInfo(BaseModel):
+    """What the run did, as far as it is the same wherever and whenever it is replayed: wall
+    time, library versions and host are `advisor.run_facts`, in a file of their own."""
+
     model_config = _Closed
     mode: Literal["live", "record", "replay"]
-    started: str
-    finished: str
-    duration_s: float
     requests: int
     from_cache: int
     retries: int
@@ -163,7 +168,6 @@ class RunInfo(BaseModel):
     """USD spent by this run, judge calls included."""
     max_spend: float | None
     stopped_at_spend_cap: bool
-    versions: dict[str, str]
 
 
 class Results(BaseModel):
@@ -176,6 +180,9 @@ class Results(BaseModel):
     name: str
     as_of: date
     note: str
+    simulated_notice: str | None = None
+    """Said wherever the figures are shown when any candidate's answers came from the
+    simulator (`advisor.simulated.notice`)."""
     study: dict[str, Any]
     """The study as validated, so a report can be re-costed without the study file."""
     study_path: str

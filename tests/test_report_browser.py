@@ -56,8 +56,7 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
+def find_chromium() -> str:
     """Chromium's path, once playwright and the browser are known to be here."""
     try:
         import playwright.sync_api  # noqa: F401
@@ -67,6 +66,11 @@ def chromium() -> str:
     if found is None:
         _missing("Chromium is not installed (apt-get install chromium)")
     return found
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return find_chromium()
 
 
 @pytest.fixture(scope="module")
