@@ -68,5 +68,5 @@ def notice(candidates: Sequence[Any]) -> str | None:
         "Simulated answers: the quality figures are the accuracies advisor's simulator was "
         f"configured to answer at, not measurements of the models: {settings}. The costs, "
         "intervals and verdict apply the rules to those inputs: a demonstration of the rules, "
-        "not a finding."
+        "not a finding. Latencies are the simulator's too."
     )
