@@ -311,10 +311,13 @@ def _with_recorded_latency(
     requests: Sequence[CallRequest],
     recorded: dict[str, float | None],
 ) -> list[Completion]:
-    """Each completion with the latency recorded for its request (None where none was)."""
+    """Each answer with the latency recorded for its request (None where none was); a failed
+    request has no latency, as in a live run."""
     tags = {(r.candidate, r.example_id, r.repeat): r.tag for r in requests}
     return [
         replace(c, latency_ms=recorded.get(tags[c.candidate, c.example_id, c.repeat]))
+        if c.ok
+        else c
         for c in completions
     ]
 

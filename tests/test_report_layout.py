@@ -17,7 +17,7 @@ from pytest_socket import disable_socket, enable_socket
 
 from advisor.cli import main
 from advisor.results import Results, load
-from tests.test_report_browser import ARGS, find_chromium
+from tests.test_report_browser import find_chromium, launched
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"laptop": (1280, 900), "phone": (390, 844)}
@@ -71,12 +71,8 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Results]:
 
 @pytest.fixture(scope="module")
 def browser(chromium: str, example: tuple[Path, Results]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield launched
-        launched.close()
+    with launched(chromium) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
