@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import platform
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from advisor import results as res
 from advisor.plan import JUDGE, Arm, Mode, Plan
 from advisor.runner import Completion, Progress
 from advisor.scoring import JudgeScorer, LocalScorer
+from advisor.simulated import notice, simulated
 
 
 @dataclass(frozen=True)
@@ -143,21 +143,12 @@ def _candidate_result(
             mean=sum(latencies) / len(latencies) if latencies else None,
         ),
         spend=(sum(c.cost for c in mine if not c.from_cache) + judge_spend) * paid,
+        simulated=simulated(c.simulated_accuracy for c in ok),
     )
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    return {
-        "advisor": version("advisor"),
-        "openai": version("openai"),
-        "python": platform.python_version(),
-    }
-
-
 def summarize(
-    plan: Plan, output: RunOutput, mode: Mode, started: datetime, finished: datetime
+    plan: Plan, output: RunOutput, mode: Mode
 ) -> tuple[res.Results, Iterator[dict[str, Any]]]:
     """The run's results and its per-example rows, made as they are read (analysis not yet
     made)."""
@@ -207,6 +198,7 @@ def summarize(
         name=plan.study.name,
         as_of=plan.as_of,
         note=plan.study.note,
+        simulated_notice=notice(candidates),
         study=plan.study.model_dump(mode="json"),
         study_path=str(plan.study_path),
         evalset={
@@ -222,9 +214,6 @@ def summarize(
         },
         run=res.RunInfo(
             mode=mode,
-            started=started.isoformat(timespec="seconds"),
-            finished=finished.isoformat(timespec="seconds"),
-            duration_s=round((finished - started).total_seconds(), 3),
             requests=progress.total,
             from_cache=progress.cached,
             retries=progress.retries,
@@ -233,7 +222,6 @@ def summarize(
             spend=0.0 if mode == "replay" else progress.spent,
             max_spend=plan.max_spend,
             stopped_at_spend_cap=stopped,
-            versions=_versions(),
         ),
         candidates=candidates,
         listed_models=output.listed_models,

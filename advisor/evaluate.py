@@ -31,6 +31,7 @@ from advisor.plan import (
     plan_run,
 )
 from advisor.publish import publish
+from advisor.run_facts import RunFacts, run_facts, save_run_facts
 from advisor.runner import CallRequest, Completion, Progress, Runner
 from advisor.study import Study, load_study
 
@@ -39,6 +40,7 @@ from advisor.study import Study, load_study
 class Outcome:
     results: res.Results
     path: Path
+    facts: RunFacts
 
     @property
     def exit_code(self) -> int:
@@ -55,6 +57,9 @@ class Wire:
     clock: Any = None
     lists_models: bool = True
     """Ask each endpoint for its models' shutdown dates (a replay does when it was recorded)."""
+    recorded_latencies: dict[str, float | None] | None = None
+    """In a replay, the recorded latency of each request by tag, filled as they are served: a
+    replay reports the model's latency when recorded, not the time it took to replay."""
 
     @property
     def uses_cache(self) -> bool:
@@ -109,8 +114,14 @@ def open_wire(
         )
         raise FixtureMissError(f"{folder}: {misses[0].describe()}{more}")
     recorded_listing = any(e[-1].tag == fx.MODELS_TAG for e in store.by_key.values())
-    with fx.replaying(store, redactor):
-        yield Wire("replay", clock=VirtualClock(), lists_models=recorded_listing)
+    latencies: dict[str, float | None] = {}
+    with fx.replaying(store, redactor, latencies):
+        yield Wire(
+            "replay",
+            clock=VirtualClock(),
+            lists_models=recorded_listing,
+            recorded_latencies=latencies,
+        )
 
 
 def _shutdown_date(value: Any) -> date | None:
@@ -278,12 +289,37 @@ def evaluate(
             batch,
         )
     )
-    results, rows = summarize(plan, output, wire.mode, started, datetime.now(UTC))
+    facts = run_facts(started, datetime.now(UTC))
+    if wire.recorded_latencies is not None:
+        output = replace(
+            output,
+            completions=_with_recorded_latency(
+                output.completions, plan.requests, wire.recorded_latencies
+            ),
+        )
+    results, rows = summarize(plan, output, wire.mode)
     results.analysis = analyze(
         results, replace(plan.assumptions, listed_shutdowns=results.listed_models)
     )
+    save_run_facts(facts, plan.out)
     path = publish(results, plan.out, rows)
-    return Outcome(results, path)
+    return Outcome(results, path, facts)
+
+
+def _with_recorded_latency(
+    completions: list[Completion],
+    requests: Sequence[CallRequest],
+    recorded: dict[str, float | None],
+) -> list[Completion]:
+    """Each answer with the latency recorded for its request (None where none was); a failed
+    request has no latency, as in a live run."""
+    tags = {(r.candidate, r.example_id, r.repeat): r.tag for r in requests}
+    return [
+        replace(c, latency_ms=recorded.get(tags[c.candidate, c.example_id, c.repeat]))
+        if c.ok
+        else c
+        for c in completions
+    ]
 
 
 def run_study(

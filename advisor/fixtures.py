@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -183,6 +184,9 @@ class Exchange:
     response_is_json: bool
     error: str | None
     """The transport exception's class name when there was no response."""
+    latency_ms: float | None = None
+    """Milliseconds from sending the request to the whole response (or the failure), as
+    measured when it was recorded: what a replay reports as the model's latency."""
 
     @property
     def final(self) -> bool:
@@ -200,6 +204,8 @@ class Exchange:
             response["body"] = self.response
         else:
             response["body_text"] = self.response
+        if self.latency_ms is not None:
+            response["latency_ms"] = self.latency_ms
         return {
             "key": self.key,
             "tag": self.tag,
@@ -229,6 +235,7 @@ class Exchange:
             response=response.get("body", response.get("body_text")),
             response_is_json="body" in response,
             error=response.get("error"),
+            latency_ms=response.get("latency_ms"),
         )
 
 
@@ -339,6 +346,7 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
                 "path": path,
                 "body": scrub.value(body),
             }
+            sent = time.perf_counter()
             try:
                 response = await self.inner.handle_async_request(request)
                 content = await response.aread()
@@ -351,9 +359,11 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
                         response=None,
                         response_is_json=False,
                         error=type(exc).__name__,
+                        latency_ms=_elapsed_ms(sent),
                     )
                 )
                 raise
+            latency_ms = _elapsed_ms(sent)
             text = content.decode("utf-8", errors="replace")
             try:
                 if _declared_json(response.headers) is False:  # a file's content: kept as text
@@ -374,6 +384,7 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
                     response=parsed,
                     response_is_json=is_json,
                     error=None,
+                    latency_ms=latency_ms,
                 )
             )
             return httpx2.Response(
@@ -384,6 +395,10 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
             await self.inner.aclose()
 
     return RecordingTransport()
+
+
+def _elapsed_ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)
 
 
 def _response(exchange: Exchange, httpx_module: Any) -> Any:
@@ -482,10 +497,13 @@ def _register_mocker() -> None:
 
 
 @contextmanager
-def replaying(store: FixtureStore, redactor: Redactor) -> Iterator[list[str]]:
+def replaying(
+    store: FixtureStore, redactor: Redactor, latencies: dict[str, float | None] | None = None
+) -> Iterator[list[str]]:
     """Serve every request from the store through respx; no request reaches a socket.
 
     Yields the list of misses met while serving (requests past their recorded attempts).
+    `latencies`, when given, gets the recorded latency of the last exchange served per tag.
     """
     import httpx
     import respx
@@ -508,6 +526,8 @@ def replaying(store: FixtureStore, redactor: Redactor) -> Iterator[list[str]]:
             misses.append(f"{tag or request.url}: attempt {index + 1} was never recorded")
             return httpx.Response(599, json={"error": {"message": "not recorded"}})
         exchange = attempts[index]
+        if latencies is not None:
+            latencies[tag] = exchange.latency_ms
         if exchange.error is not None:
             error = getattr(httpx, exchange.error, httpx.RemoteProtocolError)
             raise error(f"recorded {exchange.error}", request=request)

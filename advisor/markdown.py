@@ -34,6 +34,8 @@ def chance_cell(c: ChallengerVerdict) -> str:
 def summary_markdown(results: Results) -> str:
     a = results.analysis
     lines = [f"## advisor: {results.name}", ""]
+    if results.simulated_notice:
+        lines += [f"> **{results.simulated_notice}**", ""]
     if results.note:
         lines += [f"> {results.note}", ""]
     if a is None:

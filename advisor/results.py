@@ -18,10 +18,12 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.dataclasses import dataclass
 
 from advisor.errors import InputError, RunError
+from advisor.simulated import Simulated
 from advisor.verdict import Analysis
 
 VERSION = 2
-"""2: break-even figures typed, the lifecycle-aware payback, the chance it pays."""
+"""2: break-even figures typed, the lifecycle-aware payback, the chance it pays; run facts
+(wall time, versions) moved to run-facts.json; simulated answers disclosed."""
 RESULTS_FILE = "results.json"
 EXAMPLES_FILE = "examples.jsonl"
 _Closed = ConfigDict(extra="forbid")
@@ -107,8 +109,12 @@ class CandidateResult(BaseModel):
     cost_per_call: float | None
     """Mean measured cost of one call in USD, from its usage and prices."""
     latency_ms: Latency
+    """Measured in a live run; in a replay, the latencies recorded in the fixtures."""
     spend: float
     """USD spent on this candidate's calls in this run (answers from the cache cost nothing)."""
+    simulated: Simulated | None = None
+    """Set when its answers came from `advisor simulate`: their quality is the simulator's
+    configured accuracy, not a measurement."""
 
 
 # One Call per answer and one ExampleResult per example: at 100,000 examples a BaseModel each
@@ -153,11 +159,11 @@ class TrainingInfo(BaseModel):
 
 
 class RunInfo(BaseModel):
+    """What the run did, as far as it is the same wherever and whenever it is replayed: wall
+    time, library versions and host are `advisor.run_facts`, in a file of their own."""
+
     model_config = _Closed
     mode: Literal["live", "record", "replay"]
-    started: str
-    finished: str
-    duration_s: float
     requests: int
     from_cache: int
     retries: int
@@ -167,7 +173,6 @@ class RunInfo(BaseModel):
     """USD spent by this run, judge calls included."""
     max_spend: float | None
     stopped_at_spend_cap: bool
-    versions: dict[str, str]
 
 
 class Results(BaseModel):
@@ -180,6 +185,9 @@ class Results(BaseModel):
     name: str
     as_of: date
     note: str
+    simulated_notice: str | None = None
+    """Said wherever the figures are shown when any candidate's answers came from the
+    simulator (`advisor.simulated.notice`)."""
     study: dict[str, Any]
     """The study as validated, so a report can be re-costed without the study file."""
     study_path: str

@@ -30,6 +30,7 @@ from advisor.cache import ResponseCache
 from advisor.client import TAG_HEADER
 from advisor.errors import InputError, RunError
 from advisor.pricing import CallPrices
+from advisor.simulated import accuracy_of
 from advisor.usage import Usage
 
 if TYPE_CHECKING:
@@ -89,6 +90,9 @@ class Completion:
     error: str | None
     attempts: int
     from_cache: bool
+    simulated_accuracy: float | None = None
+    """The accuracy `advisor simulate` declared it answers this model at (`advisor.simulated`);
+    None for an answer from a real endpoint."""
 
     @property
     def ok(self) -> bool:
@@ -124,6 +128,7 @@ class Completion:
             error=None,
             attempts=attempts,
             from_cache=from_cache,
+            simulated_accuracy=accuracy_of(body),
         )
 
     @classmethod

@@ -9,6 +9,8 @@ from advisor.wording import money
 def run_lines(outcome: Outcome) -> list[str]:
     r = outcome.results
     lines = []
+    if r.simulated_notice:
+        lines.append(r.simulated_notice)
     if r.note:
         lines.append(f"Note: {r.note}")
     for c in r.candidates:
@@ -28,7 +30,7 @@ def run_lines(outcome: Outcome) -> list[str]:
     run = r.run
     lines.append(
         f"{run.requests} requests ({run.from_cache} from the cache, {run.retries} retries), "
-        f"spent {money(run.spend)} in {run.duration_s:.1f} s; status {r.status}"
+        f"spent {money(run.spend)} in {outcome.facts.duration_s:.1f} s; status {r.status}"
     )
     if run.stopped_at_spend_cap:
         lines.append(

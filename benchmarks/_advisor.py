@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> dict:
     return {
         "wall_s": wall,
         "cpu_s": cpu,
-        "run_s": run_info.duration_s,
+        "run_s": outcome.facts.duration_s,
         "requests": run_info.requests,
         "errors": run_info.errors,
         "answered": answered,

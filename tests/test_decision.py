@@ -83,9 +83,6 @@ def make_results(study: Study, arms: dict[str, Arm], as_of: date = AS_OF) -> Res
         examples.append(ExampleResult(id=f"e{i:03d}", metadata={}, expected="x", calls=calls))
     run = RunInfo(
         mode="replay",
-        started="2026-11-28T00:00:00+00:00",
-        finished="2026-11-28T00:00:01+00:00",
-        duration_s=1.0,
         requests=N * len(arms),
         from_cache=0,
         retries=0,
@@ -94,7 +91,6 @@ def make_results(study: Study, arms: dict[str, Arm], as_of: date = AS_OF) -> Res
         spend=0.0,
         max_spend=None,
         stopped_at_spend_cap=False,
-        versions={},
     )
     return Results(
         status="complete",

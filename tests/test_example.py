@@ -1,27 +1,48 @@
-"""The shipped example replays offline end to end, with the exact scores it was recorded with."""
+"""The shipped example replays offline end to end, with the scores the simulator's rule gives."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 from pytest_socket import disable_socket, enable_socket
 
 from advisor.cli import main
+from advisor.simulator import answers_correctly
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "studies/support-tickets.toml"
+SIM = ROOT / "studies/support-tickets.sim.toml"
 SCHEMA = ROOT.parent / "shared/reference/openai/chat-completion-response.schema.json"
-# Right answers out of 360, as recorded from the simulated server.
-EXPECTED = {
-    "gpt-4.1-mini few-shot": 331,
-    "gpt-4o-mini fine-tuned": 344,
-    "Llama 3.1 8B fine-tuned": 341,
-    "gpt-4o-mini zero-shot": 295,
-}
+
+
+def _accuracies() -> dict[str, float]:
+    """Each candidate's accuracy as the simulator's config sets it, by candidate name."""
+    models = tomllib.loads(SIM.read_text(encoding="utf-8"))["models"]
+    candidates = tomllib.loads(STUDY.read_text(encoding="utf-8"))["candidates"]
+    return {c["name"]: models[c["model"]]["accuracy"] for c in candidates}
+
+
+def _expected() -> dict[str, int]:
+    """Right answers out of 360 per candidate, from the simulator's rule and the eval set alone:
+    a ticket is answered right when `answers_correctly(model, subject, accuracy)`, else with
+    another queue (the sim config's answer key is the eval set's `subject` -> `queue`)."""
+    lines = (ROOT / "evalsets/support-tickets.jsonl").read_text(encoding="utf-8").splitlines()
+    subjects = [json.loads(line)["subject"].strip() for line in lines if line.strip()]
+    assert len(set(subjects)) == len(subjects) == 360  # one answer per key: the rule decides
+    candidates = tomllib.loads(STUDY.read_text(encoding="utf-8"))["candidates"]
+    accuracy = _accuracies()
+    return {
+        c["name"]: sum(answers_correctly(c["model"], s, accuracy[c["name"]]) for s in subjects)
+        for c in candidates
+    }
+
+
+EXPECTED = _expected()
 CREDENTIAL = re.compile(
     rb'sk-[A-Za-z0-9_-]{20,}|"[Aa]uthorization"\s*:|Bearer [A-Za-z0-9._-]{16,}'
     rb"|[Oo]pen[Aa][Ii]-[Oo]rganization"
@@ -35,7 +56,7 @@ def offline():
     enable_socket()
 
 
-def test_the_example_replays_with_its_exact_scores(advisor_replay, offline):
+def test_the_example_replays_with_the_scores_of_the_simulators_rule(advisor_replay, offline):
     results = advisor_replay(STUDY, fixtures=ROOT / "fixtures/support-tickets")
     assert results.status == "complete" and results.run.errors == 0
     assert results.run.mode == "replay"
@@ -44,7 +65,13 @@ def test_the_example_replays_with_its_exact_scores(advisor_replay, offline):
         assert round(candidate.metrics.value * 360) == EXPECTED[candidate.name]
     assert results.analysis.verdict == "fine_tune"
     assert results.analysis.recommended == "Llama 3.1 8B fine-tuned"
-    assert "simulated" in results.note
+    accuracy = _accuracies()
+    for candidate in results.candidates:  # from the recorded answers' marks, not the note
+        assert candidate.simulated.answers == 360
+        assert candidate.simulated.accuracy == accuracy[candidate.name]
+        assert f"{candidate.name} ({candidate.model}) {accuracy[candidate.name]:g}" in (
+            results.simulated_notice
+        )
 
 
 def test_the_readme_command_and_the_ci_gate(tmp_path, monkeypatch, capsys, offline):
@@ -54,10 +81,13 @@ def test_the_readme_command_and_the_ci_gate(tmp_path, monkeypatch, capsys, offli
     assert main(["evaluate", "studies/support-tickets.toml", "--replay"]) == 0
     out = capsys.readouterr().out
     assert "local simulated OpenAI-compatible server" in out
+    assert "Simulated answers: the quality figures are the accuracies" in out
     assert "Verdict: fine_tune" in out
     run = tmp_path / "reports/support-tickets"
     assert {"results.json", "examples.jsonl", "summary.md"} <= {p.name for p in run.iterdir()}
-    assert "**Verdict: `fine_tune`**" in (run / "summary.md").read_text()
+    summary = (run / "summary.md").read_text()
+    assert "**Verdict: `fine_tune`**" in summary
+    assert "> **Simulated answers: the quality figures are the accuracies" in summary
     argv = ["evaluate", "studies/support-tickets.toml", "--replay", "--fail-on", "regression"]
     assert main(argv) == 1  # the zero-shot challenger is worse than the margin
     assert "fail: quality regression: gpt-4o-mini zero-shot" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from advisor.simulator import running
 from tests.conftest import sim_config, study_text
 
 SCHEMA = Path(__file__).parents[2] / "shared/reference/openai/chat-completion-response.schema.json"
-VOLATILE_RUN = {"mode", "started", "finished", "duration_s", "spend", "from_cache"}
+VOLATILE_RUN = {"mode", "spend", "from_cache"}
 
 
 def _record(study_dir: Path, monkeypatch, **sim) -> tuple[str, dict, str]:

@@ -11,6 +11,7 @@ import base64
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,7 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
+def find_chromium() -> str:
     """Chromium's path, once playwright and the browser are known to be here."""
     try:
         import playwright.sync_api  # noqa: F401
@@ -70,6 +70,11 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
+def chromium() -> str:
+    return find_chromium()
+
+
+@pytest.fixture(scope="module")
 def report(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Results]:
     """A real run, copied with hostile text in its results and outputs, and its page."""
     run_dir = run_study(tmp_path_factory.mktemp("study"))
@@ -78,15 +83,22 @@ def report(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     return write_report(results, target), results
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: str, report: tuple[Path, Results]) -> Iterator[Any]:
-    # Started after the report: the study runs its own event loop, which Playwright's would block.
+@contextmanager
+def launched(chromium: str) -> Iterator[Any]:
+    """Chromium under Playwright; start it after any run, whose event loop Playwright's would
+    block."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=ARGS)
-        yield launched
-        launched.close()
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str, report: tuple[Path, Results]) -> Iterator[Any]:
+    with launched(chromium) as started:
+        yield started
 
 
 def _open(browser: Any, path: Path, **options: Any) -> tuple[Any, list[str], list[str]]:

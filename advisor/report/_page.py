@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from advisor.breakeven import payback_reason
 from advisor.decision import Analysis, ChallengerVerdict
-from advisor.report import _costs, _examples, charts
+from advisor.report import _confusion, _costs, _examples, charts
 from advisor.results import CandidateResult, Results
 from advisor.wording import days, horizon, money, number, on_day, share, volume
 
@@ -36,6 +36,11 @@ MODES = {
     "live": "live: every model was called during this run",
     "record": "live, recorded: every model was called and the exchanges saved as fixtures",
     "replay": "replayed from recorded fixtures: no model was called for this run",
+}
+LATENCY = {
+    "live": "measured in this run",
+    "record": "measured in this run, and recorded with the fixtures",
+    "replay": "as recorded with the fixtures, not the time this replay took",
 }
 KINDS = {"fine_tune": "fine-tuned model", "prompted": "prompted model"}
 
@@ -467,6 +472,9 @@ def render(results: Results, run_dir: Path | None = None) -> str:
         "challengers": _challenger_views(a, cv) if a else [],
         "delta_chart": Markup(svg) if a and (svg := _delta_chart(a)) else None,
         "label_candidates": [c for c in r.candidates if c.metrics.labels is not None],
+        "confusions": _confusion.confusion_views(r.candidates),
+        "matrix_max": _confusion.MATRIX_MAX_LABELS,
+        "latency_text": LATENCY[r.run.mode],
         "totals": _totals(r),
         "scenario_rows": _scenario_rows(a),
         "examples": examples,

@@ -423,7 +423,9 @@ def tornado(
     An end with no value (None) is drawn to the right edge and labelled `missing`.
     """
     ordered = sorted(rows, key=lambda r: -_swing(r, base))
-    left, right, row_h = 250, 90, 34
+    # Room on the left for the longest factor's name; wide fonts run a fifth over the estimate.
+    longest = max((_width(r.factor) for r in ordered), default=0.0)
+    left, right, row_h = max(250, round(longest * 1.2) + 24), 90, 34
     top = 34 + _LINE * len(references)
     height = top + row_h * max(len(ordered), 1) + 44
     finite = [v for r in ordered for v in (r.low, r.high) if v is not None]

@@ -31,7 +31,7 @@ class ModelSim(_Closed):
     mode: Literal["answer", "judge"] = "answer"
     """`answer` looks questions up in the answer key; `judge` grades an answer by a reference."""
     latency_ms: float = Field(0.0, ge=0)
-    """Time each request takes before its response is sent."""
+    """Time each request takes before its response is sent, the simulator's own work included."""
     jitter_ms: float = Field(0.0, ge=0)
     """Up to this much extra latency, fixed per request body so reruns take the same time."""
     prompt_cache: bool = False

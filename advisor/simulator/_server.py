@@ -4,7 +4,6 @@ models."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 import uuid
@@ -15,6 +14,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from advisor import simulated
 from advisor.client import TAG_HEADER
 from advisor.simulator._answers import Answerer
 from advisor.simulator._batches import Batches
@@ -39,6 +39,9 @@ _NO_KEY = (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+ARRIVED = web.RequestKey("arrived", float)
+"""When the request reached the server: its latency counts from there."""
 
 
 @dataclass
@@ -165,7 +168,7 @@ class Simulator:
     @web.middleware
     async def _openai_envelope(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Authentication, OpenAI's error bodies and the headers every OpenAI response carries."""
-        started = time.perf_counter()
+        started = request[ARRIVED] = time.perf_counter()
         self.stats.requests += 1
         try:
             if self.config.require_api_key and not _bearer(request):
@@ -212,7 +215,9 @@ class Simulator:
         # Like OpenAI, count max_tokens (when given) rather than the reply against the TPM limit.
         limit_headers = self._admit(chat.model, prompt + chat.n * (chat.max_tokens or reply.tokens))
         payload = self._payload(chat, sim, reply, prompt)
-        await asyncio.sleep(self._latency_s(chat.model, sim, body))
+        # The configured latency is the whole answer's: the work above is part of it.
+        spent = time.perf_counter() - request[ARRIVED]
+        await asyncio.sleep(max(0.0, self._latency_s(chat.model, sim, body) - spent))
         if fault is not None:
             return self._fault(fault, request, payload)
         self.stats.ok += 1
@@ -234,7 +239,8 @@ class Simulator:
             else 0
         )
         usage = _usage(prompt, chat.n * reply.tokens, cached)
-        return _completion(sim.served_model or chat.model, chat.n, reply, usage)
+        accuracy = sim.accuracy if sim.mode == "answer" else None
+        return _completion(sim.served_model or chat.model, chat.n, reply, usage, accuracy)
 
     def _reply(self, chat: ChatRequest, sim: ModelSim) -> Reply:
         content = self._answerer.reply(chat.model, sim, chat.messages)
@@ -297,7 +303,11 @@ def _bearer(request: web.Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _completion(served: str, n: int, reply: Reply, usage: dict[str, Any]) -> bytes:
+def _completion(
+    served: str, n: int, reply: Reply, usage: dict[str, Any], accuracy: float | None
+) -> bytes:
+    """A chat completion, marked as the simulator's (`advisor.simulated`): its quality is the
+    configured `accuracy`, and every output that shows it must say so."""
     message = {"role": "assistant", "content": reply.content, "refusal": None, "annotations": []}
     choices = [
         {"index": i, "message": message, "logprobs": None, "finish_reason": reply.finish_reason}
@@ -311,7 +321,8 @@ def _completion(served: str, n: int, reply: Reply, usage: dict[str, Any]) -> byt
         "choices": choices,
         "usage": usage,
         "service_tier": "default",
-        "system_fingerprint": f"fp_{hashlib.sha256(served.encode()).hexdigest()[:10]}",
+        "system_fingerprint": simulated.FINGERPRINT,
+        simulated.MARK_FIELD: simulated.mark(accuracy),
     }
     return json.dumps(completion).encode()
 

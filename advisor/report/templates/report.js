@@ -1,3 +1,26 @@
+// Says so above each table or chart wider than its box, which then scrolls sideways.
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll(".table-wrap, figure.chart-box");
+  function mark() {
+    Array.prototype.forEach.call(boxes, function (box) {
+      var hint = box.previousElementSibling;
+      var has = hint && hint.classList.contains("scroll-hint");
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      if (wide && !has) {
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = "Wider than the page: scroll sideways";
+        box.parentNode.insertBefore(hint, box);
+      } else if (!wide && has) {
+        hint.remove();
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+})();
+
 // Searching, filtering and sorting the examples table; the page reads in full without it.
 (function () {
   "use strict";
