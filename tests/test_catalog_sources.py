@@ -1,0 +1,44 @@
+"""The catalog across providers: every figure has a source with a URL and the date it was read."""
+
+from advisor.cli import main
+from advisor.pricing import FIGURES, call_prices, load_catalog
+
+
+def test_no_catalog_figure_lacks_a_source_and_a_date():
+    catalog = load_catalog()
+    for entry in catalog.models:
+        for figure in FIGURES:
+            if getattr(entry, figure) is None:
+                continue
+            sources = catalog.sources_of(entry, figure)
+            assert sources, f"{entry.provider} {entry.model} {figure} has no source"
+            for source in sources:
+                assert source.url and source.checked, f"{entry.model} {figure}: {source.name}"
+    for gpu in catalog.gpus:
+        for key in gpu.sources:
+            assert catalog.sources[key].url and catalog.sources[key].checked
+
+
+def test_at_least_three_providers_and_four_families_beyond_openai():
+    models = [e for e in load_catalog().models if e.provider != "openai"]
+    assert len({e.provider for e in models}) >= 3
+    assert len({e.family for e in models if e.family}) >= 4
+    assert all(e.family and e.parameters_b for e in models)
+
+
+def test_a_fireworks_lora_is_served_at_the_base_price_with_both_sources(capsys):
+    model = "accounts/fireworks/models/llama-v3p1-8b-instruct"
+    assert main(["prices", model, "--provider", "fireworks"]) == 0
+    out = capsys.readouterr().out
+    assert "fireworks.ai/pricing" in out and "2026-12-06" in out and "yes" in out
+    qwen = "accounts/fireworks/models/qwen2p5-72b-instruct"
+    prices = call_prices("fireworks", qwen, fine_tuned=True)
+    assert (prices.input, prices.output) == (0.90, 0.90)
+    assert "adapters served at the base price" in prices.source
+
+
+def test_prices_lists_the_open_weight_providers(capsys):
+    assert main(["prices"]) == 0
+    out = capsys.readouterr().out
+    for name in ("fireworks", "together", "mistral", "llama-3.1", "qwen-2.5", "gemma-2"):
+        assert name in out
