@@ -84,10 +84,35 @@ def breakeven(
     ft_error_rate: Annotated[float, typer.Option(help="Fine-tune's error rate (0-1).")] = 0.0,
     as_of: Annotated[str | None, typer.Option(help="Day 0 of the horizon (default today).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    serving: Annotated[
+        str, typer.Option(help="serverless, dedicated (an endpoint per hour) or self-hosted.")
+    ] = "serverless",
+    endpoint_per_hour: Annotated[
+        float | None, typer.Option(help="Dedicated endpoint, USD an hour.")
+    ] = None,
+    capacity: Annotated[
+        float | None, typer.Option(help="Calls per second the dedicated endpoint serves.")
+    ] = None,
+    gpu_per_hour: Annotated[float | None, typer.Option(help="Self-hosted: USD a GPU-hour.")] = None,
+    capacity_per_gpu: Annotated[
+        float | None, typer.Option(help="Self-hosted: calls per second one GPU serves.")
+    ] = None,
+    peak_factor: Annotated[float, typer.Option(help="Peak / average calls per second.")] = 1.0,
 ) -> None:
     """After how many days does a fine-tune pay for itself? No eval needed."""
-    from advisor import breakeven_view
+    from advisor import breakeven_view, serving_view
     from advisor.economics import Scenario, break_even, months_to_days
+    from advisor.serving import Serverless, served_break_even
+
+    way = serving_view.from_options(
+        serving,
+        endpoint_per_hour=endpoint_per_hour,
+        capacity=capacity,
+        gpu_per_hour=gpu_per_hour,
+        capacity_per_gpu=capacity_per_gpu,
+        peak_factor=peak_factor,
+    )
+    serving_view.check_hosting_once(way, hosting_per_hour)
 
     day0 = _as_of(as_of)
     scenario = Scenario(
@@ -109,11 +134,18 @@ def breakeven(
         as_of=day0,
     )
     result = break_even(scenario)
+    served = None if isinstance(way, Serverless) else served_break_even(scenario, way)
     if as_json:
-        out.print_json(json.dumps(breakeven_view.to_dict(scenario, result)))
-    else:
-        for line in breakeven_view.lines(scenario, result):
+        answer = breakeven_view.to_dict(scenario, result)
+        if served is not None:
+            answer["serving"] = serving_view.to_dict(scenario, way, served)
+        out.print_json(json.dumps(answer))
+        return
+    if served is not None:
+        for line in [*serving_view.lines(scenario, way, served), "Before hosting:"]:
             out.print(line)
+    for line in breakeven_view.lines(scenario, result):
+        out.print(line)
 
 
 @app.command()
