@@ -161,6 +161,70 @@ def prices(
     out.print(entry_detail(lookup(provider, model)) if model else prices_table(load_catalog()))
 
 
+@app.command()
+def families(
+    from_results: Annotated[
+        Path | None, typer.Option("--from", help="A run's results.json: its measured tokens.")
+    ] = None,
+    incumbent: Annotated[str | None, typer.Option(help="Incumbent model (catalog).")] = None,
+    incumbent_provider: Annotated[str, typer.Option(help="Incumbent's provider.")] = "openai",
+    prompt_tokens: Annotated[float | None, typer.Option(help="Incumbent's prompt tokens.")] = None,
+    cached_share: Annotated[float, typer.Option(help="Share of them cached (0-1).")] = 0.0,
+    output_tokens: Annotated[float | None, typer.Option(help="Output tokens a call.")] = None,
+    ft_prompt_tokens: Annotated[
+        float | None, typer.Option(help="Prompt tokens of a call to the fine-tune.")
+    ] = None,
+    training_tokens: Annotated[
+        float | None, typer.Option(help="Tokens in the training file (one epoch).")
+    ] = None,
+    epochs: Annotated[float | None, typer.Option(help="Training epochs (default 3).")] = None,
+    calls_per_day: Annotated[float | None, typer.Option(help="Calls a day at the start.")] = None,
+    growth: Annotated[float | None, typer.Option(help="Monthly traffic growth.")] = None,
+    horizon_months: Annotated[float | None, typer.Option(help="Horizon in months.")] = None,
+    horizon_days: Annotated[float | None, typer.Option(help="Horizon in days.")] = None,
+    update_months: Annotated[
+        float | None, typer.Option(help="Expected months between base-model updates.")
+    ] = None,
+    one_time_cost: Annotated[float | None, typer.Option(help="Paid once, USD.")] = None,
+    error_cost: Annotated[float | None, typer.Option(help="Cost of one wrong answer.")] = None,
+    incumbent_error_rate: Annotated[
+        float | None, typer.Option(help="Incumbent's error rate (0-1).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Day 0 (default: the run's, or today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the screen as JSON.")] = False,
+) -> None:
+    """Price fine-tuning every family at every provider in the catalog, before any eval."""
+    from advisor import families_view
+    from advisor.families import screen
+
+    profile = families_view.profile(
+        from_results,
+        incumbent=incumbent,
+        incumbent_provider=incumbent_provider,
+        prompt_tokens=prompt_tokens,
+        cached_share=cached_share,
+        output_tokens=output_tokens,
+        ft_prompt_tokens=ft_prompt_tokens,
+        training_tokens=training_tokens,
+        epochs=epochs,
+        calls_per_day=calls_per_day,
+        monthly_growth=growth,
+        horizon_days=horizon_days,
+        horizon_months=horizon_months,
+        months_between_updates=update_months,
+        one_time_cost=one_time_cost,
+        error_cost=error_cost,
+        incumbent_error_rate=incumbent_error_rate,
+        as_of=None if as_of is None else _as_of(as_of),
+    )
+    result = screen(profile)
+    if as_json:
+        out.print_json(json.dumps(families_view.to_dict(result)))
+    else:
+        for line in families_view.lines(result):
+            out.print(line, markup=False, highlight=False)
+
+
 def _price_overrides(values: list[str] | None) -> dict:
     from advisor.pricing import parse_price_override
 
