@@ -16,6 +16,7 @@ pure functions (`economics`) with that function, so the cost model itself stays 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -141,13 +142,19 @@ def over_capacity_day(s: Scenario, serving: Dedicated) -> float | None:
     return day if day is not None and day < s.horizon_days else None
 
 
-def hosting_between(s: Scenario, serving: Serving, a: float, b: float) -> float:
-    """Hosting paid from day a to day b, USD."""
+def hosting_between(
+    s: Scenario,
+    serving: Serving,
+    a: float,
+    b: float,
+    steps: tuple[tuple[float, int], ...] | None = None,
+) -> float:
+    """Hosting paid from day a to day b, USD (`steps`: the GPU steps, when already known)."""
     if b <= a or isinstance(serving, Serverless):
         return 0.0
     if isinstance(serving, Dedicated):
         return serving.per_hour * 24 * (b - a)
-    steps = gpu_steps(s, serving)
+    steps = steps or gpu_steps(s, serving)
     total = 0.0
     for i, (start, count) in enumerate(steps):
         end = steps[i + 1][0] if i + 1 < len(steps) else math.inf
@@ -208,35 +215,66 @@ def _active_until(life: Lifecycle, t: float) -> float:
     return t if life.fallback_day is None else min(t, life.fallback_day)
 
 
+class _Gap:
+    """Fine-tuned arm's cumulative cost minus the prompted arm's, as a function of the day.
+
+    Built once per scenario: the payback evaluates it on every day of the horizon.
+    """
+
+    def __init__(self, s: Scenario, serving: Serving, life: Lifecycle) -> None:
+        self.s, self.serving, self.life = s, serving, life
+        self.bare = replace(s, hosting_per_hour=0.0)
+        self.steps = gpu_steps(s, serving) if isinstance(serving, SelfHosted) else None
+
+    def __call__(self, t: float) -> float:
+        calls_cost = fine_tuned_cost(self.bare, t, self.life) - prompted_cost(self.bare, t)
+        until = _active_until(self.life, t)
+        return calls_cost + hosting_between(self.s, self.serving, 0.0, until, self.steps)
+
+
 def cost_gap(s: Scenario, serving: Serving, t: float, life: Lifecycle | None = None) -> float:
     """Fine-tuned arm's cumulative cost minus the prompted arm's by day t."""
-    life = life or lifecycle(s)
-    bare = replace(s, hosting_per_hour=0.0)
-    calls_cost = fine_tuned_cost(bare, t, life) - prompted_cost(bare, t)
-    return calls_cost + hosting_between(s, serving, 0.0, _active_until(life, t))
+    return _Gap(s, serving, life or lifecycle(s))(t)
+
+
+def _turning_day(s: Scenario, per_day: float) -> float | None:
+    """The day the calls' daily saving equals a hosting bill of `per_day`, if it ever does."""
+    rate = s.calls_per_day * s.saving_per_call
+    if s.monthly_growth == 0 or rate <= 0 or per_day <= 0:
+        return None
+    return MONTH_DAYS * math.log(per_day / rate) / math.log1p(s.monthly_growth)
 
 
 def _grid(s: Scenario, serving: Serving, life: Lifecycle) -> list[float]:
-    """Days to look at: every day, and each side of every step in cost."""
-    n = max(1, math.ceil(s.horizon_days))
-    days = {s.horizon_days * i / n for i in range(n + 1)}
+    """Days between which the gap is monotone: every step in cost, and every turning point.
+
+    Between steps (retrain, fallback, GPU added) the hosting bill is constant and the daily
+    saving of the calls moves one way with traffic, so the gap turns at most once, where the two
+    are equal; with those days in the grid the gap is monotone from one grid day to the next.
+    """
+    days = {0.0, s.horizon_days}
     for day in (*life.retrain_days, *((life.fallback_day,) if life.fallback_day else ())):
         days.update((math.nextafter(day, 0), day))
     if isinstance(serving, SelfHosted):
         days.update(day for day, _ in gpu_steps(s, serving))
+    bounds = sorted(d for d in days if 0 <= d <= s.horizon_days)
+    for a, b in itertools.pairwise(bounds):
+        turn = _turning_day(s, hosting_per_day(s, serving, (a + b) / 2))
+        if turn is not None and a < turn < b:
+            days.add(turn)
     return sorted(d for d in days if 0 <= d <= s.horizon_days)
 
 
 def served_payback(s: Scenario, serving: Serving, life: Lifecycle | None = None) -> float | None:
     """The design's payback: from when the fine-tuned arm stays at or below the prompted arm.
 
-    The gap is evaluated daily and at each step (retrain, fallback, GPU added), then the last
-    crossing is bisected: between two such days the gap is continuous and, hosting and life being
-    constant there, turns at most once, so a daily grid misses no crossing that lasts a day.
+    The gap is monotone between the grid's days, so the last grid day on which it is positive
+    brackets the one crossing that lasts, which bisection then finds.
     """
     life = life or lifecycle(s)
+    gap = _Gap(s, serving, life)
     grid = _grid(s, serving, life)
-    gaps = [cost_gap(s, serving, t, life) for t in grid]
+    gaps = [gap(t) for t in grid]
     if gaps[-1] > 0:
         return None
     last = max((i for i, g in enumerate(gaps) if g > 0), default=None)
@@ -245,7 +283,7 @@ def served_payback(s: Scenario, serving: Serving, life: Lifecycle | None = None)
     lo, hi = grid[last], grid[last + 1]
     for _ in range(_BISECT_STEPS):
         mid = (lo + hi) / 2
-        if cost_gap(s, serving, mid, life) > 0:
+        if gap(mid) > 0:
             lo = mid
         else:
             hi = mid
