@@ -7,7 +7,7 @@ calling a model again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from advisor import economics as eco
 from advisor import stats
 from advisor.errors import InputError
 from advisor.pricing import PriceOverride, call_prices, model_terms, resolve_model
+from advisor.serving_config import hosting_terms
 from advisor.study import Candidate, Study
 from advisor.usage import call_cost
 
@@ -275,6 +276,12 @@ def training_cost(
     """
     if candidate.training_cost is not None:
         return TrainingCost(candidate.training_cost, "fixed in the study")
+    own = candidate.serving
+    if own is not None and own.training_gpu_hours is not None and own.gpu_per_hour is not None:
+        return TrainingCost(
+            own.training_gpu_hours * own.gpu_per_hour,
+            f"{own.training_gpu_hours:g} GPU-hours x ${own.gpu_per_hour:g} per GPU-hour",
+        )
     if estimated is None and candidate.training_tokens is None:
         raise InputError(
             f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD), "
@@ -296,16 +303,21 @@ def training_cost(
             f"{candidate.provider}; give training_cost or [candidates.prices] training"
         )
     if estimated is not None:
-        return TrainingCost(
+        cost = TrainingCost(
             estimated.billed_tokens * price / 1_000_000,
             f"{estimated.file}: {estimated.billed_tokens:,} billed tokens ({estimated.examples} "
             f"examples x {estimated.epochs} epochs) x ${price:g} per 1M tokens",
         )
-    epochs = TARGET_EPOCHS if candidate.epochs == "auto" else candidate.epochs
-    return TrainingCost(
-        candidate.training_tokens * epochs * price / 1_000_000,
-        f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens",
-    )
+    else:
+        epochs = TARGET_EPOCHS if candidate.epochs == "auto" else candidate.epochs
+        cost = TrainingCost(
+            candidate.training_tokens * epochs * price / 1_000_000,
+            f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens",
+        )
+    least = terms.min_training_charge
+    if least is not None and cost.amount < least:
+        return TrainingCost(least, f"{cost.source}, raised to the minimum charge of ${least:g}")
+    return cost
 
 
 def _terms_overrides(candidate: Candidate, assumptions: Assumptions) -> PriceOverride | None:
@@ -382,7 +394,7 @@ def scenario(
     if hosting is None:
         hosting = terms.hosting_per_hour or 0.0
     update = life.months_between_updates
-    return eco.Scenario(
+    served = eco.Scenario(
         **common,
         training_cost=training.amount,
         one_time_cost=life.one_time_cost,
@@ -392,6 +404,9 @@ def scenario(
         shutdown_day=_day(assumptions.as_of, shutdown_of(challenger, assumptions)),
         training_cutoff_day=_day(assumptions.as_of, terms.training_cutoff),
     )
+    if challenger.serving is None or challenger.serving.kind == "serverless":
+        return served
+    return replace(served, **hosting_terms(served, challenger.serving.serving()))
 
 
 def with_quality(s: eco.Scenario, quality: QualityDelta | None, delta: float) -> eco.Scenario:

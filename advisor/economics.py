@@ -8,8 +8,9 @@ provider still trains) or replaced by the incumbent's cost per call.
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from advisor.errors import InputError
@@ -44,6 +45,9 @@ class Scenario:
     retrain_cost: float | None = None
     """Charged at each end of the fine-tune's life; None means the training cost."""
     hosting_per_hour: float = 0.0
+    hosting_steps: tuple[tuple[float, float], ...] = ()
+    """(day, hosting per hour from that day on): hosting that steps up as traffic grows (GPUs
+    added, see `serving`); `hosting_per_hour` holds until the first step."""
     monthly_growth: float = 0.0
     """Monthly growth rate of traffic, compounded continuously (0.05 is 5% a month)."""
     horizon_days: float = 730.0
@@ -125,14 +129,24 @@ def calls_between(s: Scenario, a: float, b: float) -> float:
     return s.calls_per_day * growth_integral(s.monthly_growth, a, b)
 
 
+def hosting_per_hour_at(s: Scenario, t: float) -> float:
+    return next((rate for day, rate in reversed(s.hosting_steps) if day <= t), s.hosting_per_hour)
+
+
+def hosting_between(s: Scenario, a: float, b: float) -> float:
+    """Hosting paid from day a to day b, steps included."""
+    bounds = [a, *(day for day, _ in s.hosting_steps if a < day < b), b]
+    return sum(hosting_per_hour_at(s, lo) * 24 * (hi - lo) for lo, hi in itertools.pairwise(bounds))
+
+
 def daily_net_saving(s: Scenario, t: float = 0.0) -> float:
     """The design's daily net saving at day t: calls x saving per call - hosting per day."""
-    return calls_at(s, t) * s.saving_per_call - s.hosting_per_day
+    return calls_at(s, t) * s.saving_per_call - hosting_per_hour_at(s, t) * 24
 
 
 def saving_between(s: Scenario, a: float, b: float) -> float:
     """Net saving accumulated from day a to day b while the fine-tune serves."""
-    return calls_between(s, a, b) * s.saving_per_call - s.hosting_per_day * (b - a)
+    return calls_between(s, a, b) * s.saving_per_call - hosting_between(s, a, b)
 
 
 def _rising_part(s: Scenario, a: float, b: float) -> tuple[float, float] | None:
@@ -156,6 +170,15 @@ def _rising_part(s: Scenario, a: float, b: float) -> tuple[float, float] | None:
 
 def first_reach(s: Scenario, level: float, a: float, b: float) -> float | None:
     """First day in [a, b] by which the saving accumulated since day a reaches `level`."""
+    if s.hosting_steps:  # constant hosting between steps: search each stretch in turn
+        bounds = [a, *(day for day, _ in s.hosting_steps if a < day < b), b]
+        for lo, hi in itertools.pairwise(bounds):
+            flat = replace(s, hosting_per_hour=hosting_per_hour_at(s, lo), hosting_steps=())
+            reached = first_reach(flat, level, lo, hi)
+            if reached is not None:
+                return reached
+            level -= saving_between(flat, lo, hi)
+        return None
     if level <= 0 and daily_net_saving(s, a) > 0:
         return a  # nothing left to repay, and it is saving already
     if s.monthly_growth > 0:  # keep exp() finite: growth reaches any level long before this

@@ -227,6 +227,7 @@ class ModelTerms:
     training_cutoff: date | None
     batch_discount: float | None
     hosting_per_hour: float | None
+    min_training_charge: float | None = None
 
 
 @cache
@@ -329,6 +330,7 @@ def model_terms(provider: str, model: str, *, overrides: PriceOverride | None = 
         hosting_per_hour=(
             entry.hosting_per_hour if given.hosting_per_hour is None else given.hosting_per_hour
         ),
+        min_training_charge=entry.min_training_charge,
     )
 
 

@@ -223,7 +223,7 @@ class _Gap:
 
     def __init__(self, s: Scenario, serving: Serving, life: Lifecycle) -> None:
         self.s, self.serving, self.life = s, serving, life
-        self.bare = replace(s, hosting_per_hour=0.0)
+        self.bare = replace(s, hosting_per_hour=0.0, hosting_steps=())
         self.steps = gpu_steps(s, serving) if isinstance(serving, SelfHosted) else None
 
     def __call__(self, t: float) -> float:
