@@ -42,3 +42,16 @@ def test_prices_lists_the_open_weight_providers(capsys):
     out = capsys.readouterr().out
     for name in ("fireworks", "together", "mistral", "llama-3.1", "qwen-2.5", "gemma-2"):
         assert name in out
+
+
+def test_open_weight_families_count_with_their_measured_approximation():
+    from advisor.tokens import approximation, encoding_name_for_model
+
+    llama = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+    assert encoding_name_for_model(llama) == ("cl100k_base", False)
+    assert "within 0.02%" in approximation(llama)
+    assert encoding_name_for_model("accounts/fireworks/models/mistral-7b-instruct-v3")[0] == (
+        "cl100k_base"
+    )
+    assert approximation("Qwen/Qwen2.5-7B-Instruct") == "tokens counted with o200k_base, approx."
+    assert approximation("gpt-4o-mini-2024-07-18") == "counted with o200k_base"
