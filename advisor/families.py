@@ -204,30 +204,39 @@ def screen(p: Profile) -> Screen:
 
 
 def profile_from_results(path: Path) -> Profile:
-    """The incumbent's production cost per call and the fine-tunes' measured tokens of a run.
+    """The token profile of a finished run's results.json.
 
     Read with the standard library: the screen must answer in well under a second.
     """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such results file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable results.json: {exc}") from None
+    return profile_from_run(data, str(path))
+
+
+def profile_from_run(data: dict, where: str = "the run") -> Profile:
+    """The incumbent's production cost per call and the fine-tunes' measured tokens of a run.
+
+    `data` holds results.json's study, analysis, candidates, training and as_of.
+    """
+    try:
         study, analysis = data["study"], data["analysis"]
         incumbent_cost = analysis["incumbent_cost"]
         candidates = {c["name"]: c for c in data["candidates"]}
         tuned = [c for c in data["candidates"] if c["fine_tune"]]
         training = list((data.get("training") or {}).values())
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such results file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable results.json: {exc}") from None
+        incumbent = candidates[incumbent_cost["candidate"]]
+        traffic, lifecycle = study["traffic"], study["lifecycle"]
     except (KeyError, TypeError) as exc:
-        raise InputError(f"{path}: not an advisor results.json (missing {exc})") from None
+        raise InputError(f"{where}: not an advisor results.json (missing {exc})") from None
     if not tuned or not training:
         raise InputError(
-            f"{path}: the run has no fine-tuned candidate with a training file, so no fine-tune "
+            f"{where}: the run has no fine-tuned candidate with a training file, so no fine-tune "
             "prompt size or training size to screen with: give them as options instead"
         )
-    incumbent = candidates[incumbent_cost["candidate"]]
-    traffic, lifecycle = study["traffic"], study["lifecycle"]
     horizon = traffic.get("horizon_days") or (traffic.get("horizon_months") or 24) * MONTH_DAYS
     accuracy = incumbent["metrics"].get("value")
     return Profile(

@@ -100,10 +100,10 @@ def needed(option: Option, profile: Profile) -> str:
     points = f"{abs(gap) * 100:.1f} points"
     if gap > 0:
         return f"must make {points} fewer errors than the incumbent"
-    text = f"breaks even even at {points} more errors"
+    text = f"breaks even with up to {points} more errors"
     if profile.incumbent_error_rate is not None:
         accuracy = max(0.0, 1 - profile.incumbent_error_rate + gap)
-        text += f" (accuracy {accuracy:.1%})"
+        text += f" (accuracy down to {accuracy:.1%})"
     return text
 
 
