@@ -175,7 +175,10 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
     """Mean cost per call from every answer's measured tokens and the candidate's prices."""
     overrides = assumptions.price_overrides.get(candidate.model) or candidate.prices
     prices = call_prices(
-        candidate.provider, candidate.model, fine_tuned=candidate.is_fine_tune, overrides=overrides
+        candidate.provider,
+        candidate.base_model or candidate.model,  # an open-weight fine-tune: its base's prices
+        fine_tuned=candidate.is_fine_tune,
+        overrides=overrides,
     )
     calls = [
         c for e in results.examples for c in e.calls.get(candidate.name, []) if c.error is None

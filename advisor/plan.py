@@ -109,8 +109,10 @@ def _arm(
     api_key_env: str,
     params: dict[str, Any],
     template: PromptTemplate | None,
+    priced_as: str | None = None,
 ) -> Arm:
-    prices = call_prices(provider, model, fine_tuned=fine_tuned, overrides=overrides)
+    """`priced_as`: the catalog model an open-weight fine-tune is priced by (its base model)."""
+    prices = call_prices(provider, priced_as or model, fine_tuned=fine_tuned, overrides=overrides)
     return Arm(name, model, base_url, api_key_env, prices, params, template)
 
 
@@ -126,6 +128,7 @@ def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Ar
         api_key_env=c.api_key_env,
         params=c.params,
         template=load_template(base_dir / c.template, c.template),
+        priced_as=c.base_model,
     )
 
 
