@@ -198,21 +198,27 @@ def estimate_training(
     from advisor.training import estimate
 
     overrides = assumptions.price_overrides.get(c.model) or c.prices
+    gpu = c.serving if c.serving and c.serving.training_gpu_hours is not None else None
     found = estimate(
         base_dir / c.training_file,
         c.base_model or c.model,
         provider=c.provider,
         epochs=c.epochs,
-        training_price=overrides.training if overrides else None,
+        training_price=0.0 if gpu else (overrides.training if overrides else None),
     )
+    if gpu:  # trained on the team's GPUs: the file is checked and counted, the hours priced
+        hours, rate = gpu.training_gpu_hours or 0.0, gpu.gpu_per_hour or 0.0
+        source, cost = f"self-hosted: {hours:g} GPU-hours x ${rate:g}", hours * rate
+    else:
+        source, cost = found.price_source, found.cost
     return res.TrainingInfo(
         file=c.training_file,
         examples=found.examples,
         epochs=found.epochs,
         billed_tokens=found.billed_tokens,
         price_per_million=found.price_per_million,
-        price_source=found.price_source,
-        cost=found.cost,
+        price_source=source,
+        cost=cost,
         warnings=list(found.warnings),
         contaminated_ids=sorted(contaminated),
     )

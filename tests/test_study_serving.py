@@ -73,3 +73,22 @@ def test_serving_keys_are_checked_with_the_key_named(tmp_path, serving, message)
     with pytest.raises(InputError, match=message) as caught:
         _study(tmp_path, "[candidates.serving]\n" + serving)
     assert "candidates[1].serving" in str(caught.value)
+
+
+def test_a_self_hosted_training_file_is_counted_and_its_gpu_hours_priced(tmp_path):
+    from advisor.plan import estimate_training
+
+    line = (
+        '{"messages": [{"role": "user", "content": "ticket %d"}, '
+        '{"role": "assistant", "content": "bug"}]}\n'
+    )
+    (tmp_path / "train.jsonl").write_text("".join(line % i for i in range(12)), encoding="utf-8")
+    serving = (
+        '[candidates.serving]\nkind = "self_hosted"\ngpu_per_hour = 2.5\ncapacity_per_gpu = 4\n'
+        "training_gpu_hours = 3\n"
+    )
+    study = _study(tmp_path, 'training_file = "train.jsonl"\n' + serving)
+    assumptions = analysis.Assumptions(study, date(2026, 11, 28), {})
+    info = estimate_training(study.challengers[0], tmp_path, frozenset(), assumptions)
+    assert (info.cost, info.price_source) == (7.5, "self-hosted: 3 GPU-hours x $2.5")
+    assert info.examples == 12 and info.billed_tokens > 0
