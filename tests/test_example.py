@@ -19,7 +19,8 @@ SCHEMA = ROOT.parent / "shared/reference/openai/chat-completion-response.schema.
 EXPECTED = {
     "gpt-4.1-mini few-shot": 331,
     "gpt-4o-mini fine-tuned": 344,
-    "Llama 3.1 8B fine-tuned": 341,
+    "Llama 3.1 8B fine-tuned": 343,
+    "Qwen 2.5 7B self-hosted": 336,
     "gpt-4o-mini zero-shot": 295,
 }
 CREDENTIAL = re.compile(
@@ -44,6 +45,9 @@ def test_the_example_replays_with_its_exact_scores(advisor_replay, offline):
         assert round(candidate.metrics.value * 360) == EXPECTED[candidate.name]
     assert results.analysis.verdict == "fine_tune"
     assert results.analysis.recommended == "Llama 3.1 8B fine-tuned"
+    llama = next(c for c in results.candidates if c.name == "Llama 3.1 8B fine-tuned")
+    assert "catalog base price (adapters served at the base price)" in llama.prices.source
+    assert results.training["Qwen 2.5 7B self-hosted"].cost == 0.8  # 1 GPU-hour x $0.80
     assert "simulated" in results.note
 
 
@@ -90,7 +94,7 @@ def test_the_example_through_the_batch_api_scores_as_the_synchronous_run(tmp_pat
     with running(SimConfig.from_toml(tmp_path / "studies/support-tickets.sim.toml")) as server:
         url = ["--base-url", server.base_url]
         assert main([*argv, *url, "--record", "--out", "recorded"]) == 0
-        assert server.stats.batches_created == 4  # one per model
+        assert server.stats.batches_created == 5  # one per model
     assert _scores(tmp_path / "recorded") == EXPECTED
     disable_socket(allow_unix_socket=True)
     try:
