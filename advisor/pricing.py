@@ -379,9 +379,17 @@ def _show(figure: str, value: object) -> str:
 
 def prices_table(catalog: Catalog) -> Table:
     """Every catalog entry on one line, for `advisor prices`."""
+    gpus = [
+        f"{g.provider} {g.gpu}: ${g.per_hour:,.2f}/hour "
+        f"({_describe(tuple(catalog.sources[k] for k in g.sources))})"
+        for g in catalog.gpus
+    ]
     table = Table(
         title="Price catalog (USD per 1M tokens)",
-        caption="`advisor prices MODEL` shows each figure's sources and when they were checked.",
+        caption="\n".join(
+            ["`advisor prices MODEL` shows each figure's sources and when they were checked."]
+            + [f"Dedicated GPU, {text}" for text in gpus]
+        ),
     )
     figures = (*GROUPS["base"], *GROUPS["fine_tuning"], "shutdown", "training_cutoff")
     for header in ("provider", "model", "family", *figures):

@@ -53,3 +53,9 @@ def test_open_weight_families_count_with_their_measured_approximation():
     )
     assert approximation("Qwen/Qwen2.5-7B-Instruct") == "tokens counted with o200k_base, approx."
     assert approximation("gpt-4o-mini-2024-07-18") == "counted with o200k_base"
+
+
+def test_prices_shows_the_dedicated_gpu_prices(capsys):
+    assert main(["prices"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Dedicated GPU, fireworks A100 80GB: $3.89/hour" in out
