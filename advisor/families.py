@@ -67,6 +67,9 @@ class Profile:
                 )
         if not (math.isfinite(self.epochs) and self.epochs > 0):
             raise InputError(f"epochs must be a finite number > 0 (got {self.epochs})")
+        rate = self.incumbent_error_rate
+        if rate is not None and not 0 <= rate <= 1:
+            raise InputError(f"incumbent-error-rate must be between 0 and 1 (got {rate})")
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,8 @@ def profile_from_run(data: dict, where: str = "the run") -> Profile:
             f"{where}: the run has no fine-tuned candidate with a training file, so no fine-tune "
             "prompt size or training size to screen with: give them as options instead"
         )
-    horizon = traffic.get("horizon_days") or (traffic.get("horizon_months") or 24) * MONTH_DAYS
+    months = traffic.get("horizon_months")
+    horizon = traffic.get("horizon_days") or (730.0 if months is None else months * MONTH_DAYS)
     accuracy = incumbent["metrics"].get("value")
     return Profile(
         incumbent=incumbent["name"],

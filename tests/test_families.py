@@ -89,6 +89,10 @@ def test_text_names_the_options_worth_an_eval_and_says_quality_is_unknown(capsys
         (["families"], "give --from RESULTS.json, or --incumbent"),
         (["families", "--from", "nope.json"], "no such results file"),
         ([*OPTIONS[:-1], "--calls-per-day", "-5"], "calls-per-day must be"),
+        ([*OPTIONS[:-1], "--incumbent-error-rate", "1.5"], "between 0 and 1"),
+        ([*OPTIONS[:-1], "--growth", "nan"], "monthly_growth must be"),
+        ([*OPTIONS[:-1], "--horizon-months", "3"], "not both"),
+        ([*OPTIONS[:-1], "--cached-share", "2"], "--cached-share must be"),
         (["families", "--from", str(RESULTS), "--incumbent", "gpt-4o"], "drop --incumbent"),
     ],
 )
@@ -107,3 +111,15 @@ def test_families_imports_nothing_heavy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_quality_needed_is_the_error_gap_that_zeroes_the_net_saving(capsys):
+    screen = _screen(capsys, [*OPTIONS, "--error-cost", "0.01", "--incumbent-error-rate", "0.1"])
+    option = _option(screen, "accounts/fireworks/models/llama-v3p1-8b-instruct")
+    training = 100_000 * 3 * 0.50 / 1e6
+    net = 10_000 * (816e-6 - 110 * 0.20 / 1e6) * 365 - 1000 - training
+    # the option may make net / ($0.01 x 3,650,000 calls) more errors and still break even
+    assert option["break_even_error_gap"] == pytest.approx(-net / (0.01 * 3_650_000))
+    assert main([*OPTIONS[:-1], "--error-cost", "0.01", "--incumbent-error-rate", "0.1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # $1,897.95 / $36,500: 5.2 points
+    assert "breaks even with up to 5.2 points more errors (accuracy down to 84.8%)" in out
