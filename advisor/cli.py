@@ -98,6 +98,9 @@ def breakeven(
         float | None, typer.Option(help="Self-hosted: calls per second one GPU serves.")
     ] = None,
     peak_factor: Annotated[float, typer.Option(help="Peak / average calls per second.")] = 1.0,
+    training_gpu_hours: Annotated[
+        float | None, typer.Option(help="Self-hosted: GPU-hours of one training run.")
+    ] = None,
 ) -> None:
     """After how many days does a fine-tune pay for itself? No eval needed."""
     from advisor import breakeven_view, serving_view
@@ -113,6 +116,7 @@ def breakeven(
         peak_factor=peak_factor,
     )
     serving_view.check_hosting_once(way, hosting_per_hour)
+    training_cost = serving_view.training_cost(way, training_cost, training_gpu_hours)
 
     day0 = _as_of(as_of)
     scenario = Scenario(

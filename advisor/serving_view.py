@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from advisor.economics import Scenario
 from advisor.errors import InputError
 from advisor.formatting import day_and_date, money, on_day
@@ -11,6 +13,7 @@ from advisor.serving import (
     ServedBreakEven,
     Serverless,
     Serving,
+    gpu_training_cost,
     hosting_per_day,
 )
 
@@ -58,6 +61,19 @@ def from_options(
 def check_hosting_once(serving: Serving, hosting_per_hour: float) -> None:
     if not isinstance(serving, Serverless) and hosting_per_hour:
         raise InputError(f"--hosting-per-hour and --serving {serving.kind}: give the hosting once")
+
+
+def training_cost(serving: Serving, given: float, gpu_hours: float | None) -> float:
+    """The training cost: as given, or GPU-hours x the GPU price when self-hosted."""
+    if gpu_hours is None:
+        return given
+    if not isinstance(serving, SelfHosted):
+        raise InputError("--training-gpu-hours needs --serving self-hosted (and --gpu-per-hour)")
+    if given:
+        raise InputError("--training-cost and --training-gpu-hours: give the training cost once")
+    if not (math.isfinite(gpu_hours) and gpu_hours >= 0):
+        raise InputError(f"--training-gpu-hours must be a finite number >= 0 (got {gpu_hours})")
+    return gpu_training_cost(gpu_hours, serving.gpu_per_hour)
 
 
 def lines(s: Scenario, serving: Serving, result: ServedBreakEven) -> list[str]:
