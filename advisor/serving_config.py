@@ -42,7 +42,12 @@ class ServingConfig(BaseModel):
 
     @model_validator(mode="after")
     def _own_keys(self) -> ServingConfig:
-        given = {k for k in self.model_fields_set if k not in ("kind", "peak_factor")}
+        # A null is no value: results.json stores every key of the study, unset ones as null.
+        given = {
+            k
+            for k in self.model_fields_set
+            if k not in ("kind", "peak_factor") and getattr(self, k) is not None
+        }
         stray = sorted(given - _OWN[self.kind])
         if stray:
             raise ValueError(f"{', '.join(stray)} does not apply to a {self.kind} candidate")

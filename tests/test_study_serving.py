@@ -1,7 +1,9 @@
 """A study candidate served dedicated or self-hosted: its keys, and the cost model it gives."""
 
+import json
 import math
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +94,21 @@ def test_a_self_hosted_training_file_is_counted_and_its_gpu_hours_priced(tmp_pat
     info = estimate_training(study.challengers[0], tmp_path, frozenset(), assumptions)
     assert (info.cost, info.price_source) == (7.5, "self-hosted: 3 GPU-hours x $2.5")
     assert info.examples == 12 and info.billed_tokens > 0
+
+
+def test_the_serving_table_survives_results_json_and_a_recost(tmp_path, capsys):
+    from advisor.cli import main
+
+    run = Path(__file__).resolve().parent.parent / "reports" / "support-tickets"
+    out = tmp_path / "recosted"
+    assert (
+        main(["report", str(run / "results.json"), "--calls-per-day", "500000", "--out", str(out)])
+        == 0
+    )
+    capsys.readouterr()
+    results = json.loads((out / "results.json").read_text())
+    qwen = next(c for c in results["analysis"]["challengers"] if c["name"].startswith("Qwen"))
+    inputs = qwen["break_even"]["inputs"]
+    # 500,000 calls a day x 3 (peak) / 86,400 s = 17.4 calls/s: 4 GPUs serving 5 calls/s each
+    assert inputs["hosting_per_hour"] == pytest.approx(4 * 0.80)
+    assert inputs["hosting_steps"]  # 3% a month for 24 months: more GPUs within the horizon
