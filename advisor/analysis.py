@@ -7,7 +7,7 @@ calling a model again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -16,13 +16,20 @@ from pydantic import BaseModel, ConfigDict
 from advisor import economics as eco
 from advisor import stats
 from advisor.errors import InputError
-from advisor.pricing import PriceOverride, call_prices, model_terms, resolve_model
-from advisor.serving_config import hosting_terms
+from advisor.pricing import (
+    COMMAND_LINE,
+    CallPrices,
+    PriceOverride,
+    call_prices,
+    model_terms,
+    resolve_model,
+)
+from advisor.serving import with_hosting
 from advisor.study import Candidate, Study
 from advisor.usage import call_cost
 
 if TYPE_CHECKING:
-    from advisor.results import Results, TrainingInfo
+    from advisor.results import Call, Results, TrainingInfo
 
 TARGET_EPOCHS = 3
 """Epochs when the study gives training_tokens and "auto" (OpenAI's default for most files)."""
@@ -103,7 +110,7 @@ class Assumptions:
     """Shutdown dates the endpoints listed (GET /models) by model id: newer than the catalog."""
 
 
-def _scores_by_example(results: Results, name: str) -> dict[str, list[float]]:
+def scores_by_example(results: Results, name: str) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     for example in results.examples:
         scores = [c.score for c in example.calls.get(name, []) if c.score is not None]
@@ -116,8 +123,8 @@ def quality_delta(
     results: Results, incumbent: str, challenger: str, study: Study, set_aside: set[str]
 ) -> QualityDelta | None:
     """Paired comparison on the examples both answered; None when they share none."""
-    a_all = _scores_by_example(results, incumbent)
-    b_all = _scores_by_example(results, challenger)
+    a_all = scores_by_example(results, incumbent)
+    b_all = scores_by_example(results, challenger)
     ids = [
         e.id for e in results.examples if e.id in a_all and e.id in b_all and e.id not in set_aside
     ]
@@ -171,15 +178,62 @@ def quality_delta(
     )
 
 
-def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumptions) -> CallCost:
-    """Mean cost per call from every answer's measured tokens and the candidate's prices."""
-    overrides = assumptions.price_overrides.get(candidate.model) or candidate.prices
+@dataclass(frozen=True)
+class _Pricing:
+    """How one candidate's calls are costed in production."""
+
+    prices: CallPrices
+    share: float | None
+    """Production share of cached prompt tokens; None: as measured in the eval."""
+    batch_share: float
+    batch_discount: float
+
+    def cost(self, c: Call) -> float:
+        if self.share is None:
+            uncached, cached = c.prompt_tokens - c.cached_tokens, c.cached_tokens
+        else:
+            uncached, cached = c.prompt_tokens * (1 - self.share), c.prompt_tokens * self.share
+        p = self.prices
+        return (1 - self.batch_share * self.batch_discount) * call_cost(
+            uncached, cached, c.completion_tokens, p.input, p.cached_input, p.output
+        )
+
+
+def _pricing(candidate: Candidate, assumptions: Assumptions) -> _Pricing:
+    given = assumptions.price_overrides.get(candidate.model)
     prices = call_prices(
         candidate.provider,
         candidate.base_model or candidate.model,  # an open-weight fine-tune: its base's prices
         fine_tuned=candidate.is_fine_tune,
-        overrides=overrides,
+        overrides=given or candidate.prices,
+        overrides_from=COMMAND_LINE if given else "the study",
     )
+    share = candidate.cached_share
+    if share is None and candidate.role == "incumbent":
+        share = assumptions.study.traffic.cached_share
+    batch_share = assumptions.study.traffic.batch_share
+    discount = batch_discount(candidate, assumptions) if batch_share else 0.0
+    return _Pricing(prices, share, batch_share, discount)
+
+
+def costs_by_example(
+    results: Results, candidate: Candidate, assumptions: Assumptions
+) -> dict[str, float]:
+    """Each example's production cost per call (its answered repeats averaged), by example id:
+    what the bootstrap resamples to carry the cost's uncertainty to the money."""
+    pricing = _pricing(candidate, assumptions)
+    out = {}
+    for e in results.examples:
+        answered = [c for c in e.calls.get(candidate.name, []) if c.error is None]
+        if answered:
+            out[e.id] = sum(pricing.cost(c) for c in answered) / len(answered)
+    return out
+
+
+def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumptions) -> CallCost:
+    """Mean cost per call from every answer's measured tokens and the candidate's prices."""
+    pricing = _pricing(candidate, assumptions)
+    prices = pricing.prices
     calls = [
         c for e in results.examples for c in e.calls.get(candidate.name, []) if c.error is None
     ]
@@ -187,40 +241,13 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
         raise InputError(f"candidate {candidate.name!r} has no answered call to cost")
     prompt = sum(c.prompt_tokens for c in calls) / len(calls)
     cached = sum(c.cached_tokens for c in calls) / len(calls)
-    share = candidate.cached_share
-    if share is None and candidate.role == "incumbent":
-        share = assumptions.study.traffic.cached_share
+    costs = [pricing.cost(c) for c in calls]
+    share = pricing.share
     if share is None:
         source = "measured in the eval"
-        costs = [
-            call_cost(
-                c.prompt_tokens - c.cached_tokens,
-                c.cached_tokens,
-                c.completion_tokens,
-                prices.input,
-                prices.cached_input,
-                prices.output,
-            )
-            for c in calls
-        ]
         share = cached / prompt if prompt else 0.0
     else:
         source = "the study's production share"
-        costs = [
-            call_cost(
-                c.prompt_tokens * (1 - share),
-                c.prompt_tokens * share,
-                c.completion_tokens,
-                prices.input,
-                prices.cached_input,
-                prices.output,
-            )
-            for c in calls
-        ]
-    batch_share = assumptions.study.traffic.batch_share
-    discount = batch_discount(candidate, assumptions) if batch_share else 0.0
-    if discount:
-        costs = [cost * (1 - batch_share * discount) for cost in costs]
     d = assumptions.study.decision
     interval = stats.mean_interval(costs, alpha=d.alpha, seed=d.seed)
     return CallCost(
@@ -231,8 +258,8 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
         completion_tokens=sum(c.completion_tokens for c in calls) / len(calls),
         cached_share=share,
         cached_share_source=source,
-        batch_share=batch_share,
-        batch_discount=discount,
+        batch_share=pricing.batch_share,
+        batch_discount=pricing.batch_discount,
         input_price=prices.input,
         cached_input_price=prices.cached_input,
         output_price=prices.output,
@@ -290,16 +317,19 @@ def training_cost(
             f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD), "
             "training_file or training_tokens (per epoch) in the study"
         )
-    terms = model_terms(
-        candidate.provider,
-        base_model(candidate),
-        overrides=_terms_overrides(candidate, assumptions),
-    )
+    overrides = _terms_overrides(candidate, assumptions)
+    terms = model_terms(candidate.provider, base_model(candidate), overrides=overrides)
     price = (
         terms.training
         if terms.training is not None
         else (estimated.price_per_million if estimated else None)
     )
+    if overrides is not None and overrides.training is not None:
+        origin = "training price from the study"
+    elif terms.training is not None:
+        origin = "catalog training price"
+    else:
+        origin = f"training price: {estimated.price_source}" if estimated else ""
     if price is None:
         raise InputError(
             f"candidate {candidate.name!r}: no training price for {base_model(candidate)!r} at "
@@ -309,13 +339,14 @@ def training_cost(
         cost = TrainingCost(
             estimated.billed_tokens * price / 1_000_000,
             f"{estimated.file}: {estimated.billed_tokens:,} billed tokens ({estimated.examples} "
-            f"examples x {estimated.epochs} epochs) x ${price:g} per 1M tokens",
+            f"examples x {estimated.epochs} epochs) x ${price:g} per 1M tokens ({origin})",
         )
     else:
         epochs = TARGET_EPOCHS if candidate.epochs == "auto" else candidate.epochs
         cost = TrainingCost(
             candidate.training_tokens * epochs * price / 1_000_000,
-            f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens",
+            f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens "
+            f"({origin})",
         )
     least = terms.min_training_charge
     if least is not None and cost.amount < least:
@@ -409,7 +440,7 @@ def scenario(
     )
     if challenger.serving is None or challenger.serving.kind == "serverless":
         return served
-    return replace(served, **hosting_terms(served, challenger.serving.serving()))
+    return with_hosting(served, challenger.serving.serving())
 
 
 def with_quality(s: eco.Scenario, quality: QualityDelta | None, delta: float) -> eco.Scenario:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
 from datetime import date
 
-from advisor.economics import BreakEven, Scenario, day_to_date, months_to_days
+from advisor.breakeven import BreakEven, payback_reason
+from advisor.economics import months_to_days
 from advisor.errors import InputError
-from advisor.formatting import day_and_date, days, money, number, on_day
+from advisor.wording import day_and_date, days, horizon, money, number, on_day, volume
 
 DEFAULT_HORIZON_DAYS = 730.0
 
 
-def horizon(horizon_days: float | None, horizon_months: float | None) -> float:
+def horizon_days_of(horizon_days: float | None, horizon_months: float | None) -> float:
     if horizon_days is not None and horizon_months is not None:
         raise InputError("give the horizon once: --horizon-days or --horizon-months, not both")
     if horizon_months is not None:
@@ -30,50 +31,44 @@ def day_of(value: str | None, as_of: date, option: str) -> float | None:
         raise InputError(f"{option} must be a date like 2027-01-14 (got {value!r})") from None
 
 
-def _date(as_of: date, value: float | None) -> str | None:
-    return None if value is None else day_to_date(as_of, value).isoformat()
+def to_json(be: BreakEven, serving: dict | None = None) -> str:
+    """The answer as results.json stores a challenger's break-even, so one schema serves both;
+    a dedicated or self-hosted way of serving adds its own block beside it (`serving_view`)."""
+    if serving is None:
+        return be.model_dump_json()
+    return json.dumps({**be.model_dump(mode="json"), "serving": serving})
 
 
-def to_dict(s: Scenario, be: BreakEven) -> dict:
-    """Every figure with its date where it has one; `None` means never (or not in the horizon)."""
-    return {
-        "as_of": s.as_of.isoformat(),
-        "inputs": {k: v for k, v in asdict(s).items() if k != "as_of"},
-        "saving_per_call": be.saving_per_call,
-        "daily_net_saving": be.daily_net_saving,
-        "payback_days": be.payback_days,
-        "payback_date": _date(s.as_of, be.payback_days),
-        "payback_within_horizon": be.payback_within_horizon,
-        "training_payback_days": be.training_payback_days,
-        "first_crossing_days": be.first_crossing_days,
-        "first_crossing_date": _date(s.as_of, be.first_crossing_days),
-        "net_saving_at_horizon": be.net_saving_at_horizon,
-        "horizon_days": be.horizon_days,
-        "fine_tune_life_days": be.life.life_days,
-        "retrain_days": list(be.life.retrain_days),
-        "fallback_day": be.life.fallback_day,
-        "redo_before_payback": be.redo_before_payback,
-        "min_calls_per_day": be.min_calls_per_day,
-    }
-
-
-def lines(s: Scenario, be: BreakEven) -> list[str]:
-    """A short answer a person reads top to bottom."""
-    horizon_text = f"{number(s.horizon_days, 0 if s.horizon_days.is_integer() else 1)}-day horizon"
+def _payback_line(be: BreakEven) -> str:
+    s = be.scenario
+    if be.simple_payback_days is None:
+        return "Payback: never (the fine-tune saves nothing a day)"
     if be.payback_days is None:
-        payback = "Payback: never (the fine-tune saves nothing a day)"
+        text = f"Payback: none within {horizon(s.horizon_days)}"
     else:
-        where = "within" if be.payback_within_horizon else "beyond"
-        payback = f"Payback: {day_and_date(be.payback_days, s.as_of)}, {where} the {horizon_text}"
+        text = (
+            f"Payback: {day_and_date(be.payback_days, s.as_of)}, within {horizon(s.horizon_days)}"
+        )
+    why = payback_reason(be)
+    if why is not None:
+        text += f"; simple payback {day_and_date(be.simple_payback_days, s.as_of)}, {why}"
+    return text
+
+
+def lines(be: BreakEven) -> list[str]:
+    """A short answer a person reads top to bottom: the lasting payback first."""
+    s = be.scenario
     result = [
-        payback,
+        _payback_line(be),
+        f"Net saving at the horizon: {money(be.net_saving_at_horizon)}",
         f"Daily net saving: {money(be.daily_net_saving)} at {number(s.calls_per_day)} calls/day "
         f"({money(be.saving_per_call)} a call"
         + (f", hosting {money(s.hosting_per_day)}/day)" if s.hosting_per_day else ")"),
+        f"Simple payback (upfront cost repaid by the daily saving, ignoring the fine-tune's "
+        f"life): {day_and_date(be.simple_payback_days, s.as_of)}",
         f"First crossing of the cost curves: {on_day(be.first_crossing_days, s.as_of)}"
         if be.first_crossing_days is not None
-        else f"First crossing of the cost curves: not within the {horizon_text}",
-        f"Net saving at the horizon: {money(be.net_saving_at_horizon)}",
+        else f"First crossing of the cost curves: not within {horizon(s.horizon_days)}",
     ]
     life = be.life
     if life.life_days is not None:
@@ -92,10 +87,18 @@ def lines(s: Scenario, be: BreakEven) -> list[str]:
             f"{be.training_payback_days:,.1f}, after the fine-tune's life ends on day "
             f"{life.life_days:,.1f}"
         )
-    if be.min_calls_per_day is not None:
-        result.append(
-            f"Minimum volume for training to pay back within the fine-tune's life: "
-            f"{number(be.min_calls_per_day)} calls/day"
+    result.append(
+        f"Minimum volume for a payback within {horizon(s.horizon_days)}, every cost counted: "
+        + ("none would" if be.min_calls_per_day is None else volume(be.min_calls_per_day))
+    )
+    result.append(
+        "Minimum volume for the training cost alone to pay back within one life of the "
+        "fine-tune (training only): "
+        + (
+            "none would"
+            if be.training_min_calls_per_day is None
+            else volume(be.training_min_calls_per_day)
         )
+    )
     result.append(f"(training payback alone: {days(be.training_payback_days)})")
     return result

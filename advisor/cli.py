@@ -104,7 +104,8 @@ def breakeven(
 ) -> None:
     """After how many days does a fine-tune pay for itself? No eval needed."""
     from advisor import breakeven_view, serving_view
-    from advisor.economics import Scenario, break_even, months_to_days
+    from advisor.breakeven import break_even
+    from advisor.economics import Scenario, months_to_days
     from advisor.serving import Serverless, served_break_even
 
     way = serving_view.from_options(
@@ -128,7 +129,7 @@ def breakeven(
         retrain_cost=retrain_cost,
         hosting_per_hour=hosting_per_hour,
         monthly_growth=growth,
-        horizon_days=breakeven_view.horizon(horizon_days, horizon_months),
+        horizon_days=breakeven_view.horizon_days_of(horizon_days, horizon_months),
         update_every_days=None if update_months is None else months_to_days(update_months),
         shutdown_day=breakeven_view.day_of(shutdown_date, day0, "--shutdown-date"),
         training_cutoff_day=breakeven_view.day_of(training_cutoff, day0, "--training-cutoff"),
@@ -140,16 +141,14 @@ def breakeven(
     result = break_even(scenario)
     served = None if isinstance(way, Serverless) else served_break_even(scenario, way)
     if as_json:
-        answer = breakeven_view.to_dict(scenario, result)
-        if served is not None:
-            answer["serving"] = serving_view.to_dict(scenario, way, served)
-        out.print_json(json.dumps(answer))
+        block = None if served is None else serving_view.to_dict(scenario, way, served)
+        out.print_json(breakeven_view.to_json(result, block))
         return
     if served is not None:
         for line in [*serving_view.lines(scenario, way, served), "Before hosting:"]:
-            out.print(line)
-    for line in breakeven_view.lines(scenario, result):
-        out.print(line)
+            out.print(line, markup=False)
+    for line in breakeven_view.lines(result):
+        out.print(line, markup=False)
 
 
 @app.command()
@@ -160,7 +159,8 @@ def prices(
     provider: Annotated[str, typer.Option(help="Provider of MODEL.")] = "openai",
 ) -> None:
     """List the dated, sourced price catalog, or one model's prices and their sources."""
-    from advisor.pricing import entry_detail, load_catalog, lookup, prices_table
+    from advisor.prices_view import entry_detail, prices_table
+    from advisor.pricing import load_catalog, lookup
 
     out.print(entry_detail(lookup(provider, model)) if model else prices_table(load_catalog()))
 
@@ -230,7 +230,7 @@ def families(
 
 
 def _price_overrides(values: list[str] | None) -> dict:
-    from advisor.pricing import parse_price_override
+    from advisor.prices_view import parse_price_override
 
     return dict(parse_price_override(v) for v in values or [])
 
@@ -337,6 +337,14 @@ def report(
     growth: Annotated[
         float | None, typer.Option(help="Monthly traffic growth (0.05 = 5%).")
     ] = None,
+    calls_per_day_range: Annotated[
+        tuple[float, float] | None,
+        typer.Option(help="LOW HIGH around the calls a day: the chance it pays draws from it."),
+    ] = None,
+    growth_range: Annotated[
+        tuple[float, float] | None,
+        typer.Option(help="LOW HIGH around the monthly growth, drawn the same way."),
+    ] = None,
     horizon_days: Annotated[float | None, typer.Option(help="Horizon in days.")] = None,
     horizon_months: Annotated[float | None, typer.Option(help="Horizon in months.")] = None,
     error_cost: Annotated[float | None, typer.Option(help="Cost of one wrong answer, USD.")] = None,
@@ -364,6 +372,8 @@ def report(
     changes = rc.Changes(
         calls_per_day=calls_per_day,
         monthly_growth=growth,
+        calls_per_day_range=calls_per_day_range,
+        monthly_growth_range=growth_range,
         horizon_days=horizon_days,
         horizon_months=horizon_months,
         error_cost=error_cost,

@@ -133,15 +133,46 @@ def hosting_per_hour_at(s: Scenario, t: float) -> float:
     return next((rate for day, rate in reversed(s.hosting_steps) if day <= t), s.hosting_per_hour)
 
 
-def hosting_between(s: Scenario, a: float, b: float) -> float:
-    """Hosting paid from day a to day b, steps included."""
-    bounds = [a, *(day for day, _ in s.hosting_steps if a < day < b), b]
-    return sum(hosting_per_hour_at(s, lo) * 24 * (hi - lo) for lo, hi in itertools.pairwise(bounds))
-
-
 def daily_net_saving(s: Scenario, t: float = 0.0) -> float:
     """The design's daily net saving at day t: calls x saving per call - hosting per day."""
     return calls_at(s, t) * s.saving_per_call - hosting_per_hour_at(s, t) * 24
+
+
+def _positive_part(x: float) -> float:
+    """max(x, 0) for a number or a numpy array alike: the core imports no numpy."""
+    return (abs(x) + x) / 2
+
+
+def hosting_until(s: Scenario, t: float) -> float:
+    """Hosting paid from day 0 to day t, steps included; t may be a numpy array (the draws).
+
+    Each step adds its change of rate from its day on, so one expression serves a number and an
+    array of days alike.
+    """
+    total = s.hosting_per_day * t
+    previous = s.hosting_per_hour
+    for day, rate in s.hosting_steps:
+        total = total + (rate - previous) * 24 * _positive_part(t - day)
+        previous = rate
+    return total
+
+
+def hosting_between(s: Scenario, a: float, b: float) -> float:
+    """Hosting paid from day a to day b while the fine-tune serves, steps included.
+
+    The one place hosting enters the cumulative costs; days a and b may be numpy arrays (the
+    bootstrap's draws). Between two steps the fee is constant, so `breakeven` adds the step days
+    (`hosting_segments`) to the segments `lasting_payback` walks.
+    """
+    if not s.hosting_steps:
+        return s.hosting_per_day * (b - a)
+    return hosting_until(s, b) - hosting_until(s, a)
+
+
+def hosting_segments(s: Scenario, a: float, b: float) -> list[tuple[float, float, float]]:
+    """(start, end, hosting per day) of each stretch of constant hosting within [a, b]."""
+    bounds = [a, *(day for day, _ in s.hosting_steps if a < day < b), b]
+    return [(lo, hi, hosting_per_hour_at(s, lo) * 24) for lo, hi in itertools.pairwise(bounds)]
 
 
 def saving_between(s: Scenario, a: float, b: float) -> float:
@@ -171,9 +202,8 @@ def _rising_part(s: Scenario, a: float, b: float) -> tuple[float, float] | None:
 def first_reach(s: Scenario, level: float, a: float, b: float) -> float | None:
     """First day in [a, b] by which the saving accumulated since day a reaches `level`."""
     if s.hosting_steps:  # constant hosting between steps: search each stretch in turn
-        bounds = [a, *(day for day, _ in s.hosting_steps if a < day < b), b]
-        for lo, hi in itertools.pairwise(bounds):
-            flat = replace(s, hosting_per_hour=hosting_per_hour_at(s, lo), hosting_steps=())
+        for lo, hi, per_day in hosting_segments(s, a, b):
+            flat = replace(s, hosting_per_hour=per_day / 24, hosting_steps=())
             reached = first_reach(flat, level, lo, hi)
             if reached is not None:
                 return reached
@@ -272,94 +302,4 @@ def cost_curves(s: Scenario, points: int = 200) -> CostCurves:
         ordered,
         tuple(prompted_cost(s, t) for t in ordered),
         tuple(fine_tuned_cost(s, t, life) for t in ordered),
-    )
-
-
-# --- break-even -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BreakEven:
-    """The break-even figures of one scenario, as the design defines them."""
-
-    daily_net_saving: float
-    """At `as_of` (day 0), hosting included; grows with traffic."""
-    saving_per_call: float
-    payback_days: float | None
-    """When the accumulated saving repays training plus one-time costs; None: never."""
-    training_payback_days: float | None
-    """The same for the training cost alone; must fall within the fine-tune's life."""
-    first_crossing_days: float | None
-    """First day the fine-tuned arm's cumulative cost (retrains included) is at or below the
-    prompted arm's, within the horizon; None: not within the horizon."""
-    net_saving_at_horizon: float
-    horizon_days: float
-    life: Lifecycle
-    redo_before_payback: bool
-    """The fine-tune's life ends before its training has paid for itself."""
-    min_calls_per_day: float | None
-    """Smallest daily volume whose training payback falls within the fine-tune's life (or the
-    horizon when it outlives it); None when no volume would."""
-
-    @property
-    def payback_within_horizon(self) -> bool:
-        return self.payback_days is not None and self.payback_days <= self.horizon_days
-
-
-def payback(s: Scenario, cost: float) -> float | None:
-    """First day by which the accumulated daily net saving (growth included) repays `cost`."""
-    return first_reach(s, cost, 0.0, NEVER_AFTER_DAYS)
-
-
-def first_crossing(s: Scenario, life: Lifecycle | None = None) -> float | None:
-    """First day within the horizon on which the fine-tuned arm has cost no more than prompting."""
-    life = life or lifecycle(s)
-    steps = sorted({*life.retrain_days, s.horizon_days})
-    active_until = s.horizon_days if life.fallback_day is None else life.fallback_day
-    gap, start = s.upfront_cost, 0.0  # fine-tuned minus prompted cumulative cost
-    for step in steps:
-        end = min(step, active_until)
-        if start < end:
-            reached = first_reach(s, gap, start, end)
-            if reached is not None:
-                return reached
-            gap -= saving_between(s, start, end)
-        elif gap <= 0:
-            return start
-        start = step
-        if step in life.retrain_days:
-            gap += s.retrain_charge
-    return None
-
-
-def min_calls_per_day(s: Scenario, life_days: float) -> float | None:
-    """Smallest day-0 volume whose accumulated saving repays training within `life_days`.
-
-    The saving accumulated by a given day is linear in the day-0 volume, and reaching the cost
-    by that day is the same as having reached it by then, so this is one division.
-    """
-    if s.saving_per_call <= 0:
-        return None
-    volume = growth_integral(s.monthly_growth, 0, life_days)
-    return (s.training_cost + s.hosting_per_day * life_days) / (s.saving_per_call * volume)
-
-
-def break_even(s: Scenario) -> BreakEven:
-    life = lifecycle(s)
-    training_payback = payback(s, s.training_cost)
-    life_end = life.life_days if life.life_days is not None else s.horizon_days
-    return BreakEven(
-        daily_net_saving=daily_net_saving(s),
-        saving_per_call=s.saving_per_call,
-        payback_days=payback(s, s.upfront_cost),
-        training_payback_days=training_payback,
-        first_crossing_days=first_crossing(s, life),
-        net_saving_at_horizon=prompted_cost(s, s.horizon_days)
-        - fine_tuned_cost(s, s.horizon_days, life),
-        horizon_days=s.horizon_days,
-        life=life,
-        redo_before_payback=life.life_days is not None
-        and training_payback is not None
-        and training_payback > life.life_days,
-        min_calls_per_day=min_calls_per_day(s, life_end),
     )

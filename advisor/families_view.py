@@ -6,12 +6,12 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-from advisor.breakeven_view import horizon
+from advisor.breakeven_view import horizon_days_of
 from advisor.errors import InputError
 from advisor.families import Option, Profile, Screen, profile_from_results, with_overrides
-from advisor.formatting import money, number
 from advisor.pricing import call_prices
 from advisor.usage import call_cost
+from advisor.wording import money, number
 
 QUALITY_UNKNOWN = (
     "Quality is unknown until an option is evaluated: every option is assumed to answer as well "
@@ -57,7 +57,7 @@ def profile(
     days = (
         None
         if horizon_days is None and horizon_months is None
-        else horizon(horizon_days, horizon_months)
+        else horizon_days_of(horizon_days, horizon_months)
     )
     if results is not None:
         if incumbent is not None or prompt_tokens is not None:
@@ -86,7 +86,7 @@ def profile(
         output_tokens=output_tokens,
         epochs=values.pop("epochs", 3),
         monthly_growth=values.pop("monthly_growth", 0.0),
-        horizon_days=horizon(None, None) if days is None else days,
+        horizon_days=horizon_days_of(None, None) if days is None else days,
         as_of=as_of or date.today(),
         **values,  # type: ignore[arg-type]
     )

@@ -18,7 +18,7 @@ from advisor.analysis import Assumptions, batch_discount, training_cost
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
-from advisor.pricing import CallPrices, PriceOverride, call_prices
+from advisor.pricing import COMMAND_LINE, CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
 from advisor.runner import CallRequest, Completion
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
@@ -105,6 +105,7 @@ def _arm(
     *,
     fine_tuned: bool | None,
     overrides: PriceOverride | None,
+    overrides_from: str,
     base_url: str,
     api_key_env: str,
     params: dict[str, Any],
@@ -112,18 +113,25 @@ def _arm(
     priced_as: str | None = None,
 ) -> Arm:
     """`priced_as`: the catalog model an open-weight fine-tune is priced by (its base model)."""
-    prices = call_prices(provider, priced_as or model, fine_tuned=fine_tuned, overrides=overrides)
+    prices = call_prices(
+        provider,
+        priced_as or model,
+        fine_tuned=fine_tuned,
+        overrides=overrides,
+        overrides_from=overrides_from,
+    )
     return Arm(name, model, base_url, api_key_env, prices, params, template)
 
 
 def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Arm:
-    overrides = options.price_overrides.get(c.model) or c.prices
+    given = options.price_overrides.get(c.model)
     return _arm(
         c.name,
         c.provider,
         c.model,
         fine_tuned=c.is_fine_tune,
-        overrides=overrides,
+        overrides=given or c.prices,
+        overrides_from=COMMAND_LINE if given else "the study",
         base_url=_endpoint(c.base_url, options),
         api_key_env=c.api_key_env,
         params=c.params,
@@ -205,6 +213,7 @@ def estimate_training(
         provider=c.provider,
         epochs=c.epochs,
         training_price=0.0 if gpu else (overrides.training if overrides else None),
+        training_price_from="the study ([candidates.prices] training)",
     )
     if gpu:  # trained on the team's GPUs: the file is checked and counted, the hours priced
         hours, rate = gpu.training_gpu_hours or 0.0, gpu.gpu_per_hour or 0.0
@@ -253,6 +262,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
             cfg.model,
             fine_tuned=None,
             overrides=options.price_overrides.get(cfg.model),
+            overrides_from=COMMAND_LINE,
             base_url=_endpoint(cfg.base_url, options),
             api_key_env=cfg.api_key_env,
             params={"max_tokens": cfg.max_tokens},

@@ -7,7 +7,6 @@ price is an error the user fixes with an override, never a silent $0.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -16,10 +15,8 @@ from importlib import resources
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
-from rich.table import Table
-from rich.text import Text
 
-from advisor.errors import InputError, UnknownModelError
+from advisor.errors import UnknownModelError
 from advisor.usage import Usage, call_cost
 
 Price = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -44,6 +41,8 @@ _OTHERS = (
 FIGURES = (*GROUPS["base"], *GROUPS["fine_tuning"], *GROUPS["limits"], *_OTHERS)
 """Every figure an entry can carry, in the order `advisor prices MODEL` shows them."""
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+COMMAND_LINE = "the command line (--price)"
+"""Where a price given with `--price` came from, as a price's source says it."""
 
 
 def _no_price(provider: str, model: str, what: str) -> UnknownModelError:
@@ -267,12 +266,14 @@ def call_prices(
     *,
     fine_tuned: bool | None = None,
     overrides: PriceOverride | None = None,
+    overrides_from: str = "an override",
 ) -> CallPrices:
     """The per-1M prices a call to `model` is costed at.
 
     A fine-tuned model (by its id, or forced with `fine_tuned`) uses the catalog's ft_* prices.
     Overrides win over the catalog; a model absent from the catalog needs at least input and
     output overrides. A missing cached price means cached tokens are billed as input.
+    `overrides_from` says where the overrides came from (the study, the command line).
     """
     catalog = load_catalog()
     base, is_ft = resolve_model(model, provider)
@@ -285,16 +286,16 @@ def call_prices(
     for name in ("input", "cached_input", "output"):
         figure = prefix + name
         if getattr(given, name) is not None:
-            values[name], origins[name] = getattr(given, name), "your override"
+            values[name], origins[name] = getattr(given, name), overrides_from
         elif entry is not None and getattr(entry, figure) is not None:
             values[name] = getattr(entry, figure)
-            origins[name] = f"catalog {kind}price, " + _describe(catalog.sources_of(entry, figure))
+            origins[name] = f"catalog {kind}price, " + describe(catalog.sources_of(entry, figure))
         elif is_ft and entry and entry.adapter_at_base_price and getattr(entry, name) is not None:
             values[name] = getattr(entry, name)
             both = catalog.sources_of(entry, name) + catalog.sources_of(
                 entry, "adapter_at_base_price"
             )
-            origins[name] = "catalog base price (adapters served at the base price), " + _describe(
+            origins[name] = "catalog base price (adapters served at the base price), " + describe(
                 tuple(dict.fromkeys(both))
             )
         elif name == "cached_input" and "input" in values:
@@ -334,92 +335,6 @@ def model_terms(provider: str, model: str, *, overrides: PriceOverride | None = 
     )
 
 
-def parse_price_override(text: str) -> tuple[str, PriceOverride]:
-    """Parse `--price MODEL=INPUT,CACHED,OUTPUT` (USD per 1M tokens; CACHED may be empty)."""
-    model, equals, rest = text.strip().partition("=")
-    parts = [p.strip() for p in rest.split(",")]
-    if not equals or not model.strip() or len(parts) != 3:
-        raise InputError(
-            f"--price {text!r}: expected MODEL=INPUT,CACHED,OUTPUT in USD per 1M tokens, "
-            "e.g. gpt-4o-mini=0.15,0.075,0.60 (CACHED may be empty)"
-        )
-    prices: dict[str, float] = {}
-    for name, part in zip(("input", "cached_input", "output"), parts, strict=True):
-        label = name.replace("_", " ")
-        if not part and name == "cached_input":
-            continue
-        try:
-            value = float(part)
-        except ValueError:
-            raise InputError(f"--price {text!r}: {label} price {part!r} is not a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise InputError(f"--price {text!r}: {label} price {part} must be a number >= 0")
-        prices[name] = value
-    return model.strip(), PriceOverride(**prices)
-
-
-def _describe(sources: tuple[Source, ...]) -> str:
+def describe(sources: tuple[Source, ...]) -> str:
     checked = ", ".join(sorted({str(s.checked) for s in sources}))
     return " + ".join(s.name for s in sources) + f" (checked {checked})"
-
-
-def _show(figure: str, value: object) -> str:
-    """A figure as people read it: $0.075, 50%, 65,536, 2027-01-14."""
-    if value is None:
-        return ""
-    if figure == "batch_discount":
-        return f"{value:.0%}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        text = f"{value:,.4f}".rstrip("0")
-        return "$" + text + "0" * (2 - len(text.split(".")[1]))
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def prices_table(catalog: Catalog) -> Table:
-    """Every catalog entry on one line, for `advisor prices`."""
-    gpus = [
-        f"{g.provider} {g.gpu}: ${g.per_hour:,.2f}/hour "
-        f"({_describe(tuple(catalog.sources[k] for k in g.sources))})"
-        for g in catalog.gpus
-    ]
-    table = Table(
-        title="Price catalog (USD per 1M tokens)",
-        caption="\n".join(
-            ["`advisor prices MODEL` shows each figure's sources and when they were checked."]
-            + [f"Dedicated GPU, {text}" for text in gpus]
-        ),
-    )
-    figures = (*GROUPS["base"], *GROUPS["fine_tuning"], "shutdown", "training_cutoff")
-    for header in ("provider", "model", "family", *figures):
-        table.add_column(header.replace("_", " "), justify="right" if header in FIGURES else "left")
-    for e in catalog.models:
-        family = e.family or ""
-        table.add_row(e.provider, e.model, family, *(_show(f, getattr(e, f)) for f in figures))
-    return table
-
-
-def entry_detail(entry: CatalogEntry) -> Table:
-    """One packaged entry, figure by figure, each with its sources and when they were checked."""
-    catalog = load_catalog()
-    notes = [f"aliases: {', '.join(entry.aliases)}"] if entry.aliases else []
-    table = Table(
-        title=f"{entry.provider} {entry.model}",
-        caption="\n".join([*notes, entry.note or ""]).strip() or None,
-    )
-    for header in ("figure", "value", "source", "checked"):
-        table.add_column(header)
-    for figure in FIGURES:
-        value = getattr(entry, figure)
-        if value is None:
-            table.add_row(figure, Text("not known", style="dim"), "", "")
-            continue
-        sources = catalog.sources_of(entry, figure)
-        cell = Text()
-        for i, s in enumerate(sources):
-            cell.append(("\n" if i else "") + s.name)
-            cell.append(f"\n{s.url}" if s.url else "", style="dim")
-        checked = "\n".join(f"{s.checked}" + ("\n" if s.url else "") for s in sources)
-        table.add_row(figure, _show(figure, value), cell, checked)
-    return table

@@ -27,6 +27,8 @@ class Changes:
 
     calls_per_day: float | None = None
     monthly_growth: float | None = None
+    calls_per_day_range: tuple[float, float] | None = None
+    monthly_growth_range: tuple[float, float] | None = None
     horizon_days: float | None = None
     horizon_months: float | None = None
     error_cost: float | None = None
@@ -39,9 +41,22 @@ class Changes:
         study = {**study, "traffic": dict(study["traffic"]), "lifecycle": dict(study["lifecycle"])}
         traffic, lifecycle = study["traffic"], study["lifecycle"]
         if self.calls_per_day is not None:
+            # A recorded range keeps its width relative to the volume it was stated around.
+            span, stated = traffic.get("calls_per_day_range"), traffic["calls_per_day"]
+            if span is not None and self.calls_per_day_range is None:
+                scale = self.calls_per_day / stated if stated else 0.0
+                traffic["calls_per_day_range"] = [span[0] * scale, span[1] * scale]
             traffic["calls_per_day"] = self.calls_per_day
         if self.monthly_growth is not None:
+            span, stated = traffic.get("monthly_growth_range"), traffic["monthly_growth"]
+            if span is not None and self.monthly_growth_range is None:
+                shift = self.monthly_growth - stated
+                traffic["monthly_growth_range"] = [span[0] + shift, span[1] + shift]
             traffic["monthly_growth"] = self.monthly_growth
+        if self.calls_per_day_range is not None:
+            traffic["calls_per_day_range"] = list(self.calls_per_day_range)
+        if self.monthly_growth_range is not None:
+            traffic["monthly_growth_range"] = list(self.monthly_growth_range)
         if self.horizon_days is not None or self.horizon_months is not None:
             traffic["horizon_days"] = self.horizon_days
             traffic["horizon_months"] = self.horizon_months

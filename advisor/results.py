@@ -7,6 +7,7 @@ what `advisor evaluate` wrote. Files are written atomically: a reader never sees
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from datetime import date
@@ -16,13 +17,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.dataclasses import dataclass
 
-from advisor.decision import Analysis
 from advisor.errors import InputError, RunError
+from advisor.verdict import Analysis
 
-VERSION = 1
+VERSION = 2
+"""2: break-even figures typed, the lifecycle-aware payback, the chance it pays."""
 RESULTS_FILE = "results.json"
 EXAMPLES_FILE = "examples.jsonl"
 _Closed = ConfigDict(extra="forbid")
+_VERSION = re.compile(rb'\s*\{\s*"version"\s*:\s*(\d+)')
+"""`version` comes first in every file `save_results` writes: read without parsing the rest."""
 
 
 class PriceInfo(BaseModel):
@@ -232,9 +236,17 @@ def load(path: Path) -> Results:
     from pydantic import ValidationError
 
     try:
-        return Results.model_validate_json(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such results file") from None
+    found = _VERSION.match(data)
+    if found and int(found[1]) != VERSION:
+        raise InputError(
+            f"{path}: results version {int(found[1])}, but this advisor reads version {VERSION}; "
+            "run the study again (`advisor evaluate STUDY --replay` replays it offline)"
+        )
+    try:
+        return Results.model_validate_json(data)
     except ValidationError as exc:
         raise InputError(
             f"{path}: not a results file of this version: {exc.errors()[0]['msg']}"

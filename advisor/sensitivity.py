@@ -10,8 +10,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from advisor import analysis as an
+from advisor import breakeven as bk
 from advisor import economics as eco
-from advisor.formatting import money, number
+from advisor.wording import money, number
 
 _Closed = ConfigDict(extra="forbid")
 
@@ -88,7 +89,7 @@ def sensitivity(s: eco.Scenario, q: an.QualityDelta | None) -> list[SensitivityR
         )
     rows = []
     for factor, low_label, high_label, low, high in factors:
-        lo, hi = eco.break_even(low), eco.break_even(high)
+        lo, hi = bk.break_even(low), bk.break_even(high)
         rows.append(
             SensitivityRow(
                 factor=factor,

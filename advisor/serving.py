@@ -10,31 +10,22 @@ The design's Definitions ("Cost structures across model families") fix them:
   second one GPU serves, rounded up, and peak = average calls per second x a peak factor. Traffic
   grows, so the cost steps up on the days the peak crosses a whole number of GPUs.
 
-Hosting is therefore a function of time, not a constant: this module composes the cost model's
-pure functions (`economics`) with that function, so the cost model itself stays unchanged.
+Hosting is therefore a function of time, not a constant: a way of serving becomes the cost
+model's hosting per hour and its steps (`with_hosting`), and the one payback definition
+(`breakeven.lasting_payback`) walks those steps.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from advisor.economics import (
-    MONTH_DAYS,
-    Lifecycle,
-    Scenario,
-    calls_at,
-    calls_between,
-    fine_tuned_cost,
-    lifecycle,
-    prompted_cost,
-)
+from advisor import economics
+from advisor.economics import MONTH_DAYS, Lifecycle, Scenario, calls_at, calls_between, lifecycle
 from advisor.errors import InputError
 
 SECONDS_PER_DAY = 86_400
-_BISECT_STEPS = 60
 _MAX_GPU_STEPS = 10_000
 
 
@@ -142,26 +133,24 @@ def over_capacity_day(s: Scenario, serving: Dedicated) -> float | None:
     return day if day is not None and day < s.horizon_days else None
 
 
-def hosting_between(
-    s: Scenario,
-    serving: Serving,
-    a: float,
-    b: float,
-    steps: tuple[tuple[float, int], ...] | None = None,
-) -> float:
-    """Hosting paid from day a to day b, USD (`steps`: the GPU steps, when already known)."""
-    if b <= a or isinstance(serving, Serverless):
-        return 0.0
+def with_hosting(s: Scenario, serving: Serving) -> Scenario:
+    """The scenario with the way of serving's hosting: per hour at first, then its GPU steps."""
     if isinstance(serving, Dedicated):
-        return serving.per_hour * 24 * (b - a)
-    steps = steps or gpu_steps(s, serving)
-    total = 0.0
-    for i, (start, count) in enumerate(steps):
-        end = steps[i + 1][0] if i + 1 < len(steps) else math.inf
-        lo, hi = max(a, start), min(b, end)
-        if lo < hi:
-            total += count * serving.gpu_per_hour * 24 * (hi - lo)
-    return total
+        return replace(s, hosting_per_hour=serving.per_hour, hosting_steps=())
+    if isinstance(serving, SelfHosted):
+        steps = gpu_steps(s, serving)
+        per_gpu = serving.gpu_per_hour
+        return replace(
+            s,
+            hosting_per_hour=steps[0][1] * per_gpu,
+            hosting_steps=tuple((day, n * per_gpu) for day, n in steps[1:]),
+        )
+    return replace(s, hosting_per_hour=0.0, hosting_steps=())
+
+
+def hosting_between(s: Scenario, serving: Serving, a: float, b: float) -> float:
+    """Hosting paid from day a to day b, USD."""
+    return 0.0 if b <= a else economics.hosting_between(with_hosting(s, serving), a, b)
 
 
 def hosting_per_day(s: Scenario, serving: Serving, t: float = 0.0) -> float:
@@ -215,95 +204,37 @@ def _active_until(life: Lifecycle, t: float) -> float:
     return t if life.fallback_day is None else min(t, life.fallback_day)
 
 
-class _Gap:
-    """Fine-tuned arm's cumulative cost minus the prompted arm's, as a function of the day.
-
-    Built once per scenario: the payback evaluates it on every day of the horizon.
-    """
-
-    def __init__(self, s: Scenario, serving: Serving, life: Lifecycle) -> None:
-        self.s, self.serving, self.life = s, serving, life
-        self.bare = replace(s, hosting_per_hour=0.0, hosting_steps=())
-        self.steps = gpu_steps(s, serving) if isinstance(serving, SelfHosted) else None
-
-    def __call__(self, t: float) -> float:
-        calls_cost = fine_tuned_cost(self.bare, t, self.life) - prompted_cost(self.bare, t)
-        until = _active_until(self.life, t)
-        return calls_cost + hosting_between(self.s, self.serving, 0.0, until, self.steps)
-
-
 def cost_gap(s: Scenario, serving: Serving, t: float, life: Lifecycle | None = None) -> float:
     """Fine-tuned arm's cumulative cost minus the prompted arm's by day t."""
-    return _Gap(s, serving, life or lifecycle(s))(t)
-
-
-def _turning_day(s: Scenario, per_day: float) -> float | None:
-    """The day the calls' daily saving equals a hosting bill of `per_day`, if it ever does."""
-    rate = s.calls_per_day * s.saving_per_call
-    if s.monthly_growth == 0 or rate <= 0 or per_day <= 0:
-        return None
-    return MONTH_DAYS * math.log(per_day / rate) / math.log1p(s.monthly_growth)
-
-
-def _grid(s: Scenario, serving: Serving, life: Lifecycle) -> list[float]:
-    """Days between which the gap is monotone: every step in cost, and every turning point.
-
-    Between steps (retrain, fallback, GPU added) the hosting bill is constant and the daily
-    saving of the calls moves one way with traffic, so the gap turns at most once, where the two
-    are equal; with those days in the grid the gap is monotone from one grid day to the next.
-    """
-    days = {0.0, s.horizon_days}
-    for day in (*life.retrain_days, *((life.fallback_day,) if life.fallback_day else ())):
-        days.update((math.nextafter(day, 0), day))
-    if isinstance(serving, SelfHosted):
-        days.update(day for day, _ in gpu_steps(s, serving))
-    bounds = sorted(d for d in days if 0 <= d <= s.horizon_days)
-    for a, b in itertools.pairwise(bounds):
-        turn = _turning_day(s, hosting_per_day(s, serving, (a + b) / 2))
-        if turn is not None and a < turn < b:
-            days.add(turn)
-    return sorted(d for d in days if 0 <= d <= s.horizon_days)
-
-
-def served_payback(s: Scenario, serving: Serving, life: Lifecycle | None = None) -> float | None:
-    """The design's payback: from when the fine-tuned arm stays at or below the prompted arm.
-
-    The gap is monotone between the grid's days, so the last grid day on which it is positive
-    brackets the one crossing that lasts, which bisection then finds.
-    """
-    life = life or lifecycle(s)
-    gap = _Gap(s, serving, life)
-    grid = _grid(s, serving, life)
-    gaps = [gap(t) for t in grid]
-    if gaps[-1] > 0:
-        return None
-    last = max((i for i, g in enumerate(gaps) if g > 0), default=None)
-    if last is None:
-        return 0.0
-    lo, hi = grid[last], grid[last + 1]
-    for _ in range(_BISECT_STEPS):
-        mid = (lo + hi) / 2
-        if gap(mid) > 0:
-            lo = mid
-        else:
-            hi = mid
-    return hi
+    hosted = with_hosting(s, serving)
+    life = life or lifecycle(hosted)
+    return economics.fine_tuned_cost(hosted, t, life) - economics.prompted_cost(hosted, t)
 
 
 def served_break_even(s: Scenario, serving: Serving) -> ServedBreakEven:
-    """Payback, net saving at the horizon and the quality needed to break even."""
-    life = lifecycle(s)
-    net = -cost_gap(s, serving, s.horizon_days, life)
+    """Payback, net saving at the horizon and the quality needed to break even.
+
+    The payback is `breakeven.lasting_payback`'s, the one definition, on the scenario with this
+    way's hosting (its GPU steps are segments that payback walks).
+    """
+    from advisor.breakeven import Draws, lasting_payback  # numpy: only once a payback is asked
+
+    hosted = with_hosting(s, serving)
+    life = lifecycle(hosted)
+    payback = float(lasting_payback(Draws.of(hosted), hosted, life)[0])
+    net = -cost_gap(hosted, serving, s.horizon_days, life)
     gap = None
     active_calls = calls_between(s, 0.0, _active_until(life, s.horizon_days))
     if s.error_cost > 0 and active_calls > 0:
-        same_quality = replace(s, ft_error_rate=s.prompt_error_rate)
+        same_quality = replace(hosted, ft_error_rate=s.prompt_error_rate)
         net_same = -cost_gap(same_quality, serving, s.horizon_days, life)
         gap = -net_same / (s.error_cost * active_calls)
     return ServedBreakEven(
-        payback_days=served_payback(s, serving, life),
+        payback_days=None if math.isnan(payback) else payback,
         net_saving_at_horizon=net,
-        hosting_at_horizon=hosting_between(s, serving, 0.0, _active_until(life, s.horizon_days)),
+        hosting_at_horizon=economics.hosting_between(
+            hosted, 0.0, _active_until(life, s.horizon_days)
+        ),
         life=life,
         gpu_steps=gpu_steps(s, serving) if isinstance(serving, SelfHosted) else (),
         over_capacity_day=over_capacity_day(s, serving) if isinstance(serving, Dedicated) else None,

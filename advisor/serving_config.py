@@ -10,8 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from advisor.economics import Scenario
-from advisor.serving import Dedicated, SelfHosted, Serverless, Serving, gpu_steps
+from advisor.serving import Dedicated, SelfHosted, Serverless, Serving
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -65,17 +64,3 @@ class ServingConfig(BaseModel):
             assert self.gpu_per_hour is not None and self.capacity_per_gpu is not None
             return SelfHosted(self.gpu_per_hour, self.capacity_per_gpu, self.peak_factor)
         return Serverless()
-
-
-def hosting_terms(s: Scenario, serving: Serving) -> dict[str, object]:
-    """The cost model's hosting of a way of serving: per hour at first, then its steps."""
-    if isinstance(serving, Dedicated):
-        return {"hosting_per_hour": serving.per_hour, "hosting_steps": ()}
-    if isinstance(serving, SelfHosted):
-        steps = gpu_steps(s, serving)
-        per_gpu = serving.gpu_per_hour
-        return {
-            "hosting_per_hour": steps[0][1] * per_gpu,
-            "hosting_steps": tuple((day, n * per_gpu) for day, n in steps[1:]),
-        }
-    return {"hosting_per_hour": 0.0, "hosting_steps": ()}

@@ -6,7 +6,6 @@ import math
 
 from advisor.economics import Scenario
 from advisor.errors import InputError
-from advisor.formatting import day_and_date, money, on_day
 from advisor.serving import (
     Dedicated,
     SelfHosted,
@@ -16,6 +15,7 @@ from advisor.serving import (
     gpu_training_cost,
     hosting_per_day,
 )
+from advisor.wording import day_and_date, money, on_day
 
 
 def from_options(

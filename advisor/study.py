@@ -6,6 +6,7 @@ what is wrong. Paths inside it are relative to the study file.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from datetime import date
@@ -95,11 +96,36 @@ class Traffic(BaseModel):
     batch_share: float = Field(default=0.0, ge=0, le=1)
     """Share of production calls sent through the providers' Batch API, each candidate's calls
     priced at its batch discount (1 = an offline, batch workload)."""
+    calls_per_day_range: tuple[float, float] | None = None
+    """[low, high] around calls_per_day: each bootstrap draw of the chance it pays draws the
+    day-0 volume from a triangular distribution with calls_per_day as its mode."""
+    monthly_growth_range: tuple[float, float] | None = None
+    """[low, high] around monthly_growth, drawn the same way."""
 
     @model_validator(mode="after")
     def _one_horizon(self) -> Traffic:
         if self.horizon_months is not None and self.horizon_days is not None:
             raise ValueError("give horizon_months or horizon_days, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _ranges_around_the_stated_values(self) -> Traffic:
+        for name, stated, floor in (
+            ("calls_per_day", self.calls_per_day, 0.0),
+            ("monthly_growth", self.monthly_growth, -1.0),
+        ):
+            span = getattr(self, f"{name}_range")
+            if span is None:
+                continue
+            low, high = span
+            if not (math.isfinite(low) and math.isfinite(high)):
+                raise ValueError(f"{name}_range must hold finite numbers (got {list(span)})")
+            if not (low <= stated <= high) or low < floor or (floor < 0 and low == floor):
+                raise ValueError(
+                    f"{name}_range must be [low, high] with low <= {name} ({stated:g}) <= high"
+                    + (" and low >= 0" if floor == 0 else " and low > -1")
+                    + f" (got {list(span)})"
+                )
         return self
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from advisor.evaluate import Outcome
-from advisor.formatting import money
+from advisor.wording import money
 
 
 def run_lines(outcome: Outcome) -> list[str]:

@@ -24,8 +24,9 @@ WORKED = [
 def test_json_answer(capsys):
     assert main(["breakeven", *WORKED, "--json", "--as-of", "2026-11-28"]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert round(answer["payback_days"], 1) == 333.3
-    assert answer["payback_date"] == "2027-10-27"
+    # The seed's arithmetic, $5,000 / $15 a day, is both paybacks when nothing ends the life.
+    assert round(answer["payback_days"], 1) == round(answer["simple_payback_days"], 1) == 333.3
+    assert answer["payback_date"] == answer["simple_payback_date"] == "2027-10-27"
     assert answer["daily_net_saving"] == pytest.approx(15.0)
     assert answer["net_saving_at_horizon"] == pytest.approx(5_950.0)
 
@@ -44,8 +45,39 @@ def test_text_answer_says_beyond_the_horizon(capsys):
     ]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    assert "Payback: 3,000.0 days" in text
-    assert "beyond the 730-day horizon" in text
+    first = text.splitlines()[0]
+    assert first.startswith("Payback: none within the 730-day horizon; simple payback 3,000.0 days")
+    assert first.endswith("beyond the 730-day horizon")
+
+
+SHUTDOWN = [
+    "--as-of",
+    "2026-11-28",
+    "--shutdown-date",
+    "2027-06-16",
+    "--training-cutoff",
+    "2027-01-06",
+]
+
+
+def test_a_shutdown_before_the_simple_payback_shows_no_payback(capsys):
+    # Shutdown on day 200 with no training after day 39: $15 x 200 - $5,000 = -$2,000 at the
+    # horizon; the seed's 333.3 days is never reached by the fine-tune that exists.
+    assert main(["breakeven", *WORKED, *SHUTDOWN]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "Payback: none within the 730-day horizon; simple payback 333.3 days (2027-10-27), but "
+        "the fine-tune serves only until day 200.0 (2027-06-16), when its base model shuts down "
+        "and no retraining is possible"
+    )
+    assert lines[1] == "Net saving at the horizon: -$2,000.00"
+    assert main(["breakeven", *WORKED, *SHUTDOWN, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["payback_days"] is None and answer["payback_date"] is None
+    assert answer["simple_payback_days"] == pytest.approx(1_000 / 3)
+    assert answer["net_saving_at_horizon"] == pytest.approx(-2_000.0)
+    # Every cost within the horizon: $5,000 / ($0.0015 x 200 days) = 16,666.7 calls a day.
+    assert answer["min_calls_per_day"] == pytest.approx(16_666.67, abs=0.01)
 
 
 def test_update_cadence_says_redo(capsys):

@@ -59,7 +59,7 @@ def test_self_hosted_training_is_priced_in_gpu_hours(capsys):
     args = [*BASE, "--serving", "self-hosted", "--gpu-per-hour", "2.5", "--capacity-per-gpu", "5"]
     assert main([*args, "--training-gpu-hours", "6", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert answer["inputs"]["training_cost"] == 15.0  # 6 GPU-hours x $2.50
+    assert answer["scenario"]["training_cost"] == 15.0  # 6 GPU-hours x $2.50
     assert main([*args, "--training-gpu-hours", "6", "--training-cost", "9"]) == 2
     assert "give the training cost once" in capsys.readouterr().err
     assert main([*BASE, "--training-gpu-hours", "6"]) == 2

@@ -27,10 +27,10 @@ from advisor import stats
 from advisor.analysis import Assumptions, known_batch_discount
 from advisor.decision import Analysis, ChallengerVerdict, Rule, analyze
 from advisor.economics import day_to_date
-from advisor.formatting import money, number
 from advisor.pricing import PriceOverride
 from advisor.results import Call, ExampleResult, Results, RunInfo
 from advisor.study import Study
+from advisor.wording import day_count, money, number, share
 
 AS_OF = date(2026, 11, 28)
 N = 400
@@ -186,15 +186,16 @@ def test_clear_fine_tune():
     be = ft.break_even
     assert ft.cost.cost_per_call == pytest.approx(0.0005)
     assert a.incumbent_cost.cost_per_call == pytest.approx(0.002)
-    assert be["saving_per_call"] == pytest.approx(0.0015)
-    assert be["daily_net_saving"] == pytest.approx(15.0)
-    assert be["payback_days"] == pytest.approx(5_000 / 15)
-    assert be["training_payback_days"] == pytest.approx(5_000 / 15)
-    assert be["first_crossing_days"] == pytest.approx(5_000 / 15)
-    assert be["payback_date"] == "2027-10-27"
-    assert be["net_saving_at_horizon"] == pytest.approx(5_950.0)
-    assert be["min_calls_per_day"] == pytest.approx(5_000 / (0.0015 * 730))
-    assert be["fine_tune_life_days"] is None and be["retrain_days"] == []
+    assert be.saving_per_call == pytest.approx(0.0015)
+    assert be.daily_net_saving == pytest.approx(15.0)
+    assert be.payback_days == pytest.approx(5_000 / 15)
+    assert be.training_payback_days == pytest.approx(5_000 / 15)
+    assert be.first_crossing_days == pytest.approx(5_000 / 15)
+    assert be.simple_payback_days == pytest.approx(5_000 / 15)
+    assert be.payback_date == date(2027, 10, 27)
+    assert be.net_saving_at_horizon == pytest.approx(5_950.0)
+    assert be.min_calls_per_day == pytest.approx(5_000 / (0.0015 * 730))
+    assert be.life.life_days is None and be.life.retrain_days == ()
     assert [r.name for r in ft.rules] == [
         "quality.margin",
         "economics.daily_saving",
@@ -202,9 +203,11 @@ def test_clear_fine_tune():
     ]
     quality = rule(ft, "quality.margin")
     assert quality.outcome == "pass"
+    # The interval's lower end is above 0: "better by", not "as good as".
+    assert q.low > 0
     assert quality.message == (
-        f"non-inferior: accuracy +0.010 [{q.low:+.3f}, {q.high:+.3f}] at 95% on 400 examples "
-        "(McNemar p = 0.125), lower end at or above -0.02"
+        f"better by 0.010: accuracy +0.010 [{q.low:+.3f}, {q.high:+.3f}] at 95% on 400 "
+        "examples (McNemar p = 0.125), the whole interval above 0"
     )
     assert rule(ft, "economics.daily_saving").message == (
         "saves $15.00 a day at 10,000 calls/day ($0.001500 a call)"
@@ -212,8 +215,11 @@ def test_clear_fine_tune():
     assert rule(ft, "economics.horizon").message == (
         "pays back in 333.3 days (2027-10-27); net saving $5,950.00 over the 730-day horizon"
     )
-    assert a.summary.startswith("Fine-tune ft: as good as incumbent within the margin")
-    assert a.summary.endswith("pays back in 333.3 days and saves $5,950.00 over 730 days.")
+    assert a.summary.startswith("Fine-tune ft: better than incumbent (accuracy +0.010")
+    assert a.summary.endswith(
+        "pays back in 333.3 days (2027-10-27), saves $5,950.00 over the 730-day horizon; "
+        f"pays back within the horizon in {share(ft.probability.payback_within_horizon)} of draws."
+    )
 
 
 def test_cheaper_prompted_model_switch():
@@ -227,12 +233,12 @@ def test_cheaper_prompted_model_switch():
     assert (a.verdict, a.recommended, a.recommended_kind) == ("switch_model", "mini", "prompted")
     assert a.ranking == ["mini", "ft"]
     assert mini.status == "eligible" and mini.kind == "prompted"
-    assert mini.training_cost is None and mini.break_even["inputs"]["training_cost"] == 0
+    assert mini.training_cost is None and mini.break_even.scenario.training_cost == 0
     assert mini.cost.cost_per_call == pytest.approx(0.00048)
-    assert mini.break_even["daily_net_saving"] == pytest.approx(15.2)
-    assert mini.break_even["payback_days"] == 0
-    assert mini.break_even["net_saving_at_horizon"] == pytest.approx(11_096.0)
-    assert judged(a).break_even["net_saving_at_horizon"] == pytest.approx(5_950.0)
+    assert mini.break_even.daily_net_saving == pytest.approx(15.2)
+    assert mini.break_even.payback_days == 0
+    assert mini.break_even.net_saving_at_horizon == pytest.approx(11_096.0)
+    assert judged(a).break_even.net_saving_at_horizon == pytest.approx(5_950.0)
     assert rule(mini, "economics.daily_saving").message == (
         "saves $15.20 a day at 10,000 calls/day ($0.001520 a call)"
     )
@@ -241,8 +247,9 @@ def test_cheaper_prompted_model_switch():
     )
     assert not any(r.name.startswith("feasibility") for r in mini.rules)
     assert a.summary == (
-        "Switch to mini: as good as incumbent within the margin (accuracy +0.000 [+0.000, "
-        "+0.000]), pays back in 0.0 days and saves $11,096.00 over 730 days."
+        "Switch to mini: no worse than incumbent (accuracy +0.000 [+0.000, +0.000]), pays back "
+        "in 0.0 days (2026-11-28), saves $11,096.00 over the 730-day horizon; pays back within "
+        "the horizon in 100% of draws."
     )
 
 
@@ -260,24 +267,27 @@ def test_volume_too_low():
     )
     assert ft.status == "uneconomic"
     be = ft.break_even
-    assert be["daily_net_saving"] == pytest.approx(0.75)
-    assert be["payback_days"] == pytest.approx(20_000 / 3)
-    assert be["payback_date"] == "2045-02-27" and not be["payback_within_horizon"]
-    assert be["net_saving_at_horizon"] == pytest.approx(-4_452.5)
-    assert be["first_crossing_days"] is None
-    assert be["min_calls_per_day"] == pytest.approx(4_566.21, abs=0.01)
+    assert be.daily_net_saving == pytest.approx(0.75)
+    assert be.simple_payback_days == pytest.approx(20_000 / 3)
+    assert be.simple_payback_date == date(2045, 2, 27)
+    assert be.payback_days is None and not be.payback_within_horizon
+    assert be.net_saving_at_horizon == pytest.approx(-4_452.5)
+    assert be.first_crossing_days is None
+    assert be.min_calls_per_day == pytest.approx(4_566.21, abs=0.01)
     horizon = rule(ft, "economics.horizon")
     assert horizon.outcome == "fail"
     assert horizon.message == (
-        "volume too low: payback 6,666.7 days (2045-02-27), beyond the 730-day horizon"
+        "volume too low: no payback within the 730-day horizon; simple payback 6,666.7 days, "
+        "beyond the 730-day horizon; net saving -$4,452.50 over the 730-day horizon"
     )
     assert rule(ft, "economics.daily_saving").message == (
         "saves $0.75 a day at 500 calls/day ($0.001500 a call)"
     )
     assert a.summary == (
-        "Keep prompting incumbent: the best challenger, ft, volume too low: payback 6,666.7 days "
-        "(2045-02-27), beyond the 730-day horizon."
+        f"Keep prompting incumbent: the best challenger, ft, {horizon.message}; it pays back "
+        f"within the horizon in {share(ft.probability.payback_within_horizon)} of draws."
     )
+    assert ft.probability.payback_within_horizon < 0.01
 
 
 def test_training_payback_after_the_next_update_must_be_redone():
@@ -291,12 +301,15 @@ def test_training_payback_after_the_next_update_must_be_redone():
     ft = judged(a)
     assert a.verdict == "keep_prompting" and ft.status == "uneconomic"
     be = ft.break_even
-    assert be["training_payback_days"] == pytest.approx(1_000 / 3)
-    assert be["fine_tune_life_days"] == pytest.approx(182.625)
-    assert be["retrain_days"] == pytest.approx([182.625, 365.25, 547.875])
-    assert be["redo_before_payback"] is True
-    assert be["net_saving_at_horizon"] == pytest.approx(-9_050.0)
-    assert be["min_calls_per_day"] == pytest.approx(5_000 / (0.0015 * 182.625))
+    assert be.training_payback_days == pytest.approx(1_000 / 3)
+    assert be.life.life_days == pytest.approx(182.625)
+    assert be.life.retrain_days == pytest.approx((182.625, 365.25, 547.875))
+    assert be.redo_before_payback is True
+    assert be.payback_days is None
+    assert be.net_saving_at_horizon == pytest.approx(-9_050.0)
+    assert be.training_min_calls_per_day == pytest.approx(5_000 / (0.0015 * 182.625))
+    # Every cost within the horizon: 4 x 5,000 / (0.0015 x 730) = 18,264.8 calls a day.
+    assert be.min_calls_per_day == pytest.approx(20_000 / (0.0015 * 730))
     redo = rule(ft, "economics.training_payback")
     assert redo.outcome == "fail"
     assert redo.message == (
@@ -310,8 +323,11 @@ def test_training_payback_after_the_next_update_must_be_redone():
     )
     horizon = rule(ft, "economics.horizon")
     assert horizon.outcome == "fail"
-    assert horizon.message.startswith(
-        "volume too low: net saving at the 730-day horizon is -$9,050.00 "
+    assert horizon.message == (
+        "volume too low: no payback within the 730-day horizon; simple payback 333.3 days, but "
+        "the fine-tune's life ends on day 182.6 (2027-05-29) at the expected base-model update, "
+        "before it has paid, and each retrain costs $5,000.00 again; net saving -$9,050.00 over "
+        "the 730-day horizon"
     )
 
 
@@ -372,6 +388,57 @@ def test_interval_straddling_the_margin_is_not_enough_evidence():
         f"(McNemar p = 0.454) straddles -0.02; about {by_formula:,} examples would settle it"
     )
     assert a.summary == f"Not enough evidence on ft: {undecided.message}."
+
+
+def test_an_undecided_challenger_past_the_margin_is_likely_worse_not_a_reason_to_wait():
+    # The fine-tune loses 16 examples (0-15) and wins 6 (360-365): delta = -10 / 400 = -0.025.
+    # Differences: -1 x 16, +1 x 6; variance = 22 / 400 - 0.025^2 = 0.054375, sd of the mean
+    # sqrt(0.054375 / 400) = 0.01166: 95% interval about -0.025 +- 0.0229 = [-0.048, -0.002],
+    # straddling -0.02 with the point estimate already below it: likely worse. It is the only
+    # challenger, so the verdict is keep prompting, not "not enough evidence".
+    arms = {"incumbent": INC, "ft": ft_arm([*range(16), *range(360, 366)])}
+    a = run(make_study(fine_tune()), arms)
+    ft = judged(a)
+    q = ft.quality
+    assert q.delta == pytest.approx(-0.025) and q.low < -0.02 < q.high
+    assert ft.status == "undecided"
+    likely = rule(ft, "quality.margin")
+    assert likely.outcome == "undecided"
+    assert likely.message.startswith("likely worse: accuracy -0.025 [")
+    assert likely.message.endswith(
+        "straddles -0.02 with its point estimate below it; more examples would only confirm "
+        "the loss"
+    )
+    assert (a.verdict, a.recommended) == ("keep_prompting", "incumbent")
+    assert a.summary == (f"Keep prompting incumbent: the best challenger, ft, {likely.message}.")
+    assert ft.probability.non_inferior < 0.5
+
+
+def test_a_volume_range_makes_the_chance_triangular():
+    # Every call costs the same, so only the volume varies: $0.0015 saved a call, $5,000 to
+    # repay within 730 days needs more than 5,000 / (0.0015 x 730) = 4,566.2 calls a day. With
+    # the volume triangular on [0, 20,000] around 10,000: P = 1 - 4,566.2^2 / (20,000 x 10,000)
+    # = 1 - 0.10425 = 0.8957.
+    study = make_study(fine_tune(), traffic={"calls_per_day_range": [0, 20_000]})
+    ft = judged(run(study, {"incumbent": INC, "ft": ft_arm()}))
+    p = ft.probability
+    assert p.calls_per_day_range == (0, 20_000) and p.n == 400 and p.draws == 10_000
+    assert p.payback_within_horizon == pytest.approx(1 - 4_566.21**2 / 2e8, abs=0.02)
+    assert p.net_saving_positive == pytest.approx(p.payback_within_horizon, abs=1e-3)
+    assert p.payback_p50 == pytest.approx(5_000 / 15, rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("span", "message"),
+    [
+        ([20_000, 30_000], "calls_per_day_range must be [low, high] with low <= calls_per_day"),
+        ([-5, 20_000], "low >= 0"),
+        ([0, float("inf")], "finite"),
+    ],
+)
+def test_a_volume_range_must_hold_the_stated_volume(span, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_study(fine_tune(), traffic={"calls_per_day_range": span})
 
 
 def test_unstable_task_rules_fine_tuning_out():
@@ -454,11 +521,14 @@ def test_before_the_cutoff_the_shutdown_ends_the_fine_tune():
     assert rule(ft, "feasibility.training_open").outcome == "pass"
     be = ft.break_even
     assert ft.cost.cost_per_call == pytest.approx(0.00018)
-    assert be["inputs"]["shutdown_day"] == 47 and be["inputs"]["training_cutoff_day"] == 39
-    assert be["fine_tune_life_days"] == 47 and be["fallback_day"] == 47
-    assert be["retrain_days"] == []
-    assert be["training_payback_days"] == pytest.approx(5_000 / 18.2)
-    assert be["net_saving_at_horizon"] == pytest.approx(47 * 18.2 - 5_000)
+    assert be.scenario.shutdown_day == 47 and be.scenario.training_cutoff_day == 39
+    assert be.life.life_days == 47 and be.life.fallback_day == 47
+    assert be.life.retrain_days == ()
+    # The seed's arithmetic (5,000 / 18.2) is never reached by a fine-tune that dies on day 47.
+    assert be.payback_days is None and be.payback_date is None
+    assert be.simple_payback_days == pytest.approx(5_000 / 18.2)
+    assert be.training_payback_days == pytest.approx(5_000 / 18.2)
+    assert be.net_saving_at_horizon == pytest.approx(47 * 18.2 - 5_000)
     assert rule(ft, "economics.training_payback").message == (
         "training payback on day 274.7, after the base model's shutdown on day 47.0 "
         "(2027-01-14): the fine-tune must be redone before it pays"
@@ -499,18 +569,18 @@ def test_dearer_fine_tune_that_wins_on_the_cost_of_errors():
     assert ft.cost.cost_per_call == pytest.approx(0.003)
     assert ft.quality.delta == pytest.approx(0.1) and ft.quality.p_value == pytest.approx(2.0**-39)
     be = ft.break_even
-    assert be["inputs"]["prompt_error_rate"] == pytest.approx(0.2)
-    assert be["inputs"]["ft_error_rate"] == pytest.approx(0.1)
-    assert be["saving_per_call"] == pytest.approx(0.004)
-    assert be["daily_net_saving"] == pytest.approx(40.0)
-    assert be["payback_days"] == pytest.approx(125.0)
-    assert be["net_saving_at_horizon"] == pytest.approx(24_200.0)
+    assert be.scenario.prompt_error_rate == pytest.approx(0.2)
+    assert be.scenario.ft_error_rate == pytest.approx(0.1)
+    assert be.saving_per_call == pytest.approx(0.004)
+    assert be.daily_net_saving == pytest.approx(40.0)
+    assert be.payback_days == pytest.approx(125.0)
+    assert be.net_saving_at_horizon == pytest.approx(24_200.0)
     assert rule(ft, "economics.daily_saving").message == (
         "saves $40.00 a day at 10,000 calls/day ($0.004000 a call)"
     )
     # 125 days by hand, 124.99999999999997 in floating point: the date is checked apart below.
     assert rule(ft, "economics.horizon").message == (
-        f"pays back in 125.0 days ({be['payback_date']}); net saving $24,200.00 over the "
+        f"pays back in 125.0 days ({be.payback_date}); net saving $24,200.00 over the "
         "730-day horizon"
     )
     assert "(McNemar p = 1.82e-12)" in rule(ft, "quality.margin").message
@@ -519,7 +589,7 @@ def test_dearer_fine_tune_that_wins_on_the_cost_of_errors():
 def test_a_whole_day_payback_is_dated_that_day():
     # The same $40 a day and $5,000 as above: 5,000 / 40 = 125 days exactly, by hand.
     study, arms = _error_study(0.05)
-    assert judged(run(study, arms)).break_even["payback_date"] == "2027-04-02"
+    assert judged(run(study, arms)).break_even.payback_date == date(2027, 4, 2)
 
 
 def test_dearer_fine_tune_that_errors_do_not_pay_for():
@@ -530,9 +600,9 @@ def test_dearer_fine_tune_that_errors_do_not_pay_for():
     ft = judged(a)
     assert a.verdict == "keep_prompting" and ft.status == "uneconomic"
     be = ft.break_even
-    assert be["saving_per_call"] == pytest.approx(-0.0005)
-    assert be["payback_days"] is None and be["min_calls_per_day"] is None
-    assert be["net_saving_at_horizon"] == pytest.approx(-5 * 730 - 5_000)
+    assert be.saving_per_call == pytest.approx(-0.0005)
+    assert be.payback_days is None and be.min_calls_per_day is None
+    assert be.net_saving_at_horizon == pytest.approx(-5 * 730 - 5_000)
     never = rule(ft, "economics.daily_saving")
     assert never.outcome == "fail"
     assert never.message == (
@@ -549,8 +619,8 @@ def test_dearer_prompted_model_never_pays():
     a = run(study, {"incumbent": INC, "dear": Arm(passes(), 1_900)})
     dear = judged(a, "dear")
     assert a.verdict == "keep_prompting" and dear.status == "uneconomic"
-    assert dear.break_even["daily_net_saving"] == pytest.approx(-19.0)
-    assert dear.break_even["net_saving_at_horizon"] == pytest.approx(-19.0 * 730)
+    assert dear.break_even.daily_net_saving == pytest.approx(-19.0)
+    assert dear.break_even.net_saving_at_horizon == pytest.approx(-19.0 * 730)
     never = rule(dear, "economics.daily_saving")
     assert never.outcome == "fail"
     assert never.message == (
@@ -672,7 +742,9 @@ def test_ranking_survivors_by_net_saving_then_the_rest_by_status():
     }
     assert a.ranking == ["mini", "ft", "close", "costly", "bad", "late"]
     assert (a.verdict, a.recommended) == ("switch_model", "mini")
-    assert judged(a, "costly").break_even["payback_days"] == pytest.approx(20_000 / 15)
+    costly = judged(a, "costly").break_even
+    assert costly.payback_days is None
+    assert costly.simple_payback_days == pytest.approx(20_000 / 15)
 
 
 def test_break_even_ranges_bracket_the_central_figures():
@@ -691,19 +763,19 @@ def test_break_even_ranges_bracket_the_central_figures():
     ft, inc = judged(a), a.incumbent_cost
     q, cost, be = ft.quality, ft.cost, ft.break_even
     assert inc.low < 0.002 < inc.high and cost.low < 0.0005 < cost.high
-    assert be["saving_per_call"] == pytest.approx(0.0016)
-    assert be["payback_days"] == pytest.approx(312.5)
+    assert be.saving_per_call == pytest.approx(0.0016)
+    assert be.payback_days == pytest.approx(312.5)
     good = (inc.high - cost.low) + q.high * 0.01
     bad = (inc.low - cost.high) + q.low * 0.01
     assert ft.payback_range.optimistic == pytest.approx(5_000 / (10_000 * good))
     assert ft.payback_range.pessimistic == pytest.approx(5_000 / (10_000 * bad))
     assert ft.net_saving_range.optimistic == pytest.approx(730 * 10_000 * good - 5_000)
     assert ft.net_saving_range.pessimistic == pytest.approx(730 * 10_000 * bad - 5_000)
-    assert ft.payback_range.optimistic < be["payback_days"] < ft.payback_range.pessimistic
+    assert ft.payback_range.optimistic < be.payback_days < ft.payback_range.pessimistic
     crossing = ft.first_crossing_range
-    assert crossing.optimistic < be["first_crossing_days"] < crossing.pessimistic
+    assert crossing.optimistic < be.first_crossing_days < crossing.pessimistic
     net = ft.net_saving_range
-    assert net.optimistic > be["net_saving_at_horizon"] > net.pessimistic
+    assert net.optimistic > be.net_saving_at_horizon > net.pessimistic
 
 
 _FIGURE = re.compile(r"\d{4}-\d{2}-\d{2}|[-+]?\$?\d[\d,]*(?:\.\d+)?(?:e[-+]\d+)?%?")
@@ -712,20 +784,28 @@ _FIGURE = re.compile(r"\d{4}-\d{2}-\d{2}|[-+]?\$?\d[\d,]*(?:\.\d+)?(?:e[-+]\d+)?
 def _stored_figures(a: Analysis, c: ChallengerVerdict) -> set[str]:
     """Every figure a rule may quote, formatted from what `results.json` stores."""
     be, q = c.break_even, c.quality
-    as_of = date.fromisoformat(be["as_of"])
+    as_of = be.as_of
     out = {
-        money(be["daily_net_saving"]),
-        money(be["saving_per_call"]),
-        money(be["net_saving_at_horizon"]),
-        number(be["inputs"]["calls_per_day"]),
-        number(be["horizon_days"]),
-        str(len(be["retrain_days"])),
+        money(be.daily_net_saving),
+        money(be.saving_per_call),
+        money(be.net_saving_at_horizon),
+        number(be.scenario.calls_per_day),
+        day_count(be.horizon_days),
+        str(len(be.life.retrain_days)),
+        money(be.scenario.retrain_charge),
     }
-    for key in ("payback_days", "training_payback_days", "fine_tune_life_days", "fallback_day"):
-        if be[key] is not None:
-            out |= {f"{be[key]:,.1f}", day_to_date(as_of, be[key]).isoformat()}
+    days = (
+        be.payback_days,
+        be.simple_payback_days,
+        be.training_payback_days,
+        be.life.life_days,
+        be.life.fallback_day,
+    )
+    for day in days:
+        if day is not None:
+            out |= {f"{day:,.1f}", day_to_date(as_of, day).isoformat()}
     if q is not None:
-        out |= {f"{v:+.3f}" for v in (q.delta, q.low, q.high)}
+        out |= {f"{v:+.3f}" for v in (q.delta, q.low, q.high)} | {f"{q.delta:.3f}"}
         out |= {f"{q.confidence:.0%}", f"{q.n:,}", f"{q.p_value:.3g}"}
         out.add(f"-{a.assumptions['decision']['margin']:g}")
         if q.examples_to_settle:
@@ -784,13 +864,13 @@ def test_a_price_override_keeps_the_study_training_price_and_hosting():
     arms = {"incumbent": INC, "ft": ft_arm()}
     before = judged(run(study, arms))
     assert before.training_cost == pytest.approx(6.0)
-    assert before.break_even["daily_net_saving"] == pytest.approx(15 - 6)
+    assert before.break_even.daily_net_saving == pytest.approx(15 - 6)
     override = {ft["model"]: PriceOverride(input=0.5, output=2.0)}
     after = judged(run(study, arms, overrides=override))
     assert after.cost.cost_per_call == pytest.approx(0.0003)
     assert after.training_cost == pytest.approx(6.0)
-    assert after.break_even["inputs"]["hosting_per_hour"] == 0.25
-    assert after.break_even["daily_net_saving"] == pytest.approx(17 - 6)
+    assert after.break_even.scenario.hosting_per_hour == 0.25
+    assert after.break_even.daily_net_saving == pytest.approx(17 - 6)
 
 
 def test_a_batch_discount_comes_from_the_override_else_the_base_models_catalog_entry():

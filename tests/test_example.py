@@ -76,6 +76,23 @@ def test_the_readme_command_and_the_ci_gate(tmp_path, monkeypatch, capsys, offli
     assert "verdict fine_tune, expected keep_prompting" in capsys.readouterr().err
 
 
+def test_the_committed_report_gives_the_chance_and_loses_it_at_low_volume(tmp_path, offline):
+    committed = ROOT / "reports/support-tickets"
+    page = (committed / "report.html").read_text(encoding="utf-8")
+    assert "Chance it pays back within the horizon" in page
+    assert "probabilities under the paired bootstrap" in page
+    assert "of draws" in (committed / "summary.md").read_text(encoding="utf-8")
+    out = tmp_path / "low"
+    argv = ["report", str(committed / "results.json"), "--calls-per-day", "10", "--out", str(out)]
+    assert main(argv) == 0
+    analysis = json.loads((out / "results.json").read_text(encoding="utf-8"))["analysis"]
+    assert analysis["verdict"] == "keep_prompting"
+    for challenger in analysis["challengers"]:
+        chance = challenger["probability"]
+        assert chance["payback_within_horizon"] < 0.01
+        assert chance["net_saving_positive"] < 0.01
+
+
 def _scores(run: Path) -> dict[str, int]:
     results = json.loads((run / "results.json").read_text(encoding="utf-8"))
     return {c["name"]: round(c["metrics"]["value"] * 360) for c in results["candidates"]}

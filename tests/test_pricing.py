@@ -11,17 +11,15 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from advisor.errors import InputError, UnknownModelError
+from advisor.prices_view import entry_detail, parse_price_override, prices_table
 from advisor.pricing import (
     FIGURES,
     Catalog,
     PriceOverride,
     call_prices,
-    entry_detail,
     load_catalog,
     lookup,
     model_terms,
-    parse_price_override,
-    prices_table,
     resolve_model,
 )
 
@@ -159,9 +157,10 @@ def test_missing_cached_price_bills_cached_tokens_as_input_and_says_so():
 
 
 def test_overrides_replace_any_figure():
-    prices = call_prices("openai", "gpt-4o-mini", overrides=PriceOverride(output=0.5))
+    given = PriceOverride(output=0.5)
+    prices = call_prices("openai", "gpt-4o-mini", overrides=given, overrides_from="the study")
     assert (prices.input, prices.cached_input, prices.output) == (0.15, 0.075, 0.5)
-    assert "output: your override" in prices.source
+    assert "output: the study" in prices.source
 
 
 def test_model_outside_the_catalog_needs_input_and_output():

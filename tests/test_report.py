@@ -173,7 +173,7 @@ def test_the_page_carries_the_verdict_reasons_and_assumptions(results, page):
             assert model in page
     assert "fixed in the study" in page
     ft = next(cv for cv in a.challengers if cv.name == "ft")
-    low = ft.break_even["min_calls_per_day"]
+    low = ft.break_even.min_calls_per_day
     assert (f"{low:,.0f}" if low >= 100 else f"{low:,.2f}") + " calls/day" in page
 
 
@@ -238,23 +238,23 @@ def _fine_tune(results: Results):
 
 def test_cost_curves_end_where_results_json_says(results, page):
     cv = _fine_tune(results)
-    be, inputs = cv.break_even, cv.break_even["inputs"]
+    be, inputs = cv.break_even, cv.break_even.scenario
     svg = cost_chart(page, "ft")
     sx, sy = scale(svg, "x"), scale(svg, "y")
     paths = {
         p.get("data-series"): points(p) for p in svg.iter(f"{SVG}path") if p.get("data-series")
     }
     inc, ch = paths["incumbent"], paths["challenger"]
-    horizon = be["horizon_days"]
+    horizon = be.horizon_days
     assert sx.invert(inc[-1][0]) == pytest.approx(horizon, abs=per_pixel(sx))
     # By hand: calls over the horizon, growth compounding continuously, times the cost per call.
-    k = math.log1p(inputs["monthly_growth"]) / eco.MONTH_DAYS
-    calls = inputs["calls_per_day"] * (math.exp(k * horizon) - 1) / k
-    incumbent_end = calls * inputs["prompt_cost_per_call"]
+    k = math.log1p(inputs.monthly_growth) / eco.MONTH_DAYS
+    calls = inputs.calls_per_day * (math.exp(k * horizon) - 1) / k
+    incumbent_end = calls * inputs.prompt_cost_per_call
     dollar = per_pixel(sy)
     assert sy.invert(inc[-1][1]) == pytest.approx(incumbent_end, abs=dollar)
     assert sy.invert(inc[-1][1]) - sy.invert(ch[-1][1]) == pytest.approx(
-        be["net_saving_at_horizon"], abs=2 * dollar
+        be.net_saving_at_horizon, abs=2 * dollar
     )
     # Day 0: the prompted arm starts from nothing, the fine-tune from its training cost.
     assert sy.invert(inc[0][1]) == pytest.approx(0, abs=dollar)
@@ -270,22 +270,23 @@ def test_markers_sit_on_the_days_results_json_gives(results, page):
     for g in svg.iter(f"{SVG}g"):
         for kind in (g.get("data-marker") or "").split():
             markers[kind] = g
-    assert be["payback_within_horizon"]
-    line = markers["payback"].find(f"{SVG}line")
-    assert sx.invert(float(line.get("x1"))) == pytest.approx(be["payback_days"], abs=per_pixel(sx))
-    assert be["retrain_days"] and be["fallback_day"] is not None
+    # It dies on day 47 before it has paid: no payback, so no payback marker, whatever the
+    # seed's arithmetic says.
+    assert be.payback_days is None and be.simple_payback_days is not None
+    assert "payback" not in markers
+    assert be.life.retrain_days and be.life.fallback_day is not None
     retrain = markers["retrain"].find(f"{SVG}line")
     assert sx.invert(float(retrain.get("x1"))) == pytest.approx(
-        be["retrain_days"][0], abs=per_pixel(sx)
+        be.life.retrain_days[0], abs=per_pixel(sx)
     )
     fallback = markers["fallback"].find(f"{SVG}line")
     assert sx.invert(float(fallback.get("x1"))) == pytest.approx(
-        be["fallback_day"], abs=per_pixel(sx)
+        be.life.fallback_day, abs=per_pixel(sx)
     )
     assert "shutdown" in markers and "cutoff" in markers
     # The retrain is a step of the retrain charge (the training cost) in the fine-tune's curve.
     ch = next(points(p) for p in svg.iter(f"{SVG}path") if p.get("data-series") == "challenger")
-    x = sx(be["retrain_days"][0])
+    x = sx(be.life.retrain_days[0])
     at = [y for px, y in ch if abs(px - x) < 0.01]
     step = sy.invert(min(at)) - sy.invert(max(at))
     assert step == pytest.approx(cv.training_cost, abs=2 * per_pixel(sy))
@@ -304,18 +305,21 @@ def test_each_band_contains_its_curve(page, arm):
 
 def test_the_tornado_bars_end_at_the_sensitivity_figures(results, page):
     cv = _fine_tune(results)
-    svg = next(
-        s for s in svgs(page) if s.get("aria-label") == "Payback of ft against each assumption"
-    )
+    # No payback within the horizon at either end of any assumption: no payback tornado.
+    assert cv.break_even.payback_days is None
+    assert all(r.payback_low is None and r.payback_high is None for r in cv.sensitivity)
+    assert "No payback within the horizon at either end of every assumption." in page
+    label = "Net saving of ft at the horizon against each assumption"
+    svg = next(s for s in svgs(page) if s.get("aria-label") == label)
     sx = scale(svg, "x")
     base = float(next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "base").get("data-x"))
-    assert base == pytest.approx(cv.break_even["payback_days"])
+    assert base == pytest.approx(cv.break_even.net_saving_at_horizon)
     rows = {g.get("data-factor"): g for g in svg.iter(f"{SVG}g") if g.get("data-factor")}
     assert set(rows) == {r.factor for r in cv.sensitivity}
     base_px = sx(base)
     for r in cv.sensitivity:
         for rect in rows[r.factor].iter(f"{SVG}rect"):
-            value = r.payback_low if rect.get("data-end") == "low" else r.payback_high
+            value = r.net_saving_low if rect.get("data-end") == "low" else r.net_saving_high
             x, w = float(rect.get("x")), float(rect.get("width"))
             far = x if abs(x - base_px) > abs(x + w - base_px) else x + w
             assert sx.invert(far) == pytest.approx(value, abs=max(per_pixel(sx), 1e-9) * 1.01)

@@ -18,6 +18,7 @@ from pytest_socket import disable_socket, enable_socket
 from advisor.cli import main
 from advisor.pricing import call_prices, model_terms
 from advisor.simulator import running
+from advisor.wording import money
 from tests.conftest import FINE_TUNE, INCUMBENT, sim_config, study_text
 
 RUN = Path("reports/tickets")
@@ -111,7 +112,11 @@ def test_report_recosts_offline_into_a_new_folder(measured, capsys):
     assert be["daily_net_saving"] == pytest.approx(10 * saving)
     assert be["training_payback_days"] == pytest.approx(500 / (10 * saving))
     assert be["net_saving_at_horizon"] == pytest.approx(LIFE_DAYS * 10 * saving - 500)
-    assert be["redo_before_payback"] and not be["payback_within_horizon"]
+    assert be["redo_before_payback"] and be["payback_days"] is None
+    # Every draw of the bootstrap is as far from paying: the chance is zero.
+    chance = c["probability"]
+    assert chance["payback_within_horizon"] == chance["net_saving_positive"] == 0
+    assert chance["payback_p50"] is None and chance["net_saving_p95"] < 0
     rules = {rule["name"]: rule for rule in c["rules"]}
     redo = rules["economics.training_payback"]
     assert redo["outcome"] == "fail"
@@ -120,11 +125,14 @@ def test_report_recosts_offline_into_a_new_folder(measured, capsys):
         "shutdown on day 47.0 (2027-01-14): the fine-tune must be redone before it pays"
     )
     assert rules["economics.horizon"]["message"] == (
-        f"volume too low: payback {be['payback_days']:,.1f} days ({be['payback_date']}), "
-        "beyond the 730-day horizon"
+        "stops before it pays: no payback within the 730-day horizon; simple payback "
+        f"{be['simple_payback_days']:,.1f} days, but the fine-tune serves only until day 47.0 "
+        "(2027-01-14), when its base model shuts down and no retraining is possible; net saving "
+        f"{money(be['net_saving_at_horizon'])} over the 730-day horizon"
     )
     assert r["summary"] == (
-        f"Keep prompting incumbent: the best challenger, ft, {redo['message']}."
+        f"Keep prompting incumbent: the best challenger, ft, {redo['message']}; it pays back "
+        "within the horizon in 0% of draws."
     )
     assert f"Verdict: keep_prompting (review by 2027-01-14): {r['summary']}" in captured.out
 
@@ -150,7 +158,7 @@ def test_a_price_override_recosts_calls_as_tokens_times_prices(measured):
     cost = report["analysis"]["incumbent_cost"]
     assert cost["cost_per_call"] == pytest.approx(expected, rel=1e-12)
     assert (cost["input_price"], cost["cached_input_price"], cost["output_price"]) == (1, 0.5, 2)
-    assert cost["price_source"] == "input, cached input, output: your override"
+    assert cost["price_source"] == "input, cached input, output: the command line (--price)"
     # The fine-tune keeps its catalog prices; the saving moves by the incumbent's cost alone.
     ft = report["analysis"]["challengers"][0]
     assert ft["cost"] == measured["analysis"]["challengers"][0]["cost"]
@@ -211,3 +219,51 @@ def test_a_challenger_that_answered_nothing_still_gives_a_run_and_a_report(study
     assert _load(Path("reports/tickets-report/results.json"))["analysis"]["verdict"] == (
         "not_enough_evidence"
     )
+
+
+def test_an_older_results_file_is_refused_in_one_line(tmp_path, capsys):
+    old = tmp_path / "results.json"
+    old.write_text('{\n "version": 1,\n "status": "complete"\n}', encoding="utf-8")
+    assert main(["report", str(old)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "results version 1, but this advisor reads version 2" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+def test_report_draws_the_volume_and_growth_from_the_ranges_given(measured, capsys):
+    argv = ["report", str(RUN / "results.json"), "--calls-per-day", "50000"]
+    ranges = ["--calls-per-day-range", "20000", "80000", "--growth-range", "-0.01", "0.02"]
+    assert main([*argv, *ranges, "--out", "reports/ranged"]) == 0
+    study = _load(Path("reports/ranged/results.json"))
+    traffic = study["study"]["traffic"]
+    assert traffic["calls_per_day_range"] == [20_000, 80_000]
+    assert traffic["monthly_growth_range"] == [-0.01, 0.02]
+    chance = study["analysis"]["challengers"][0]["probability"]
+    assert chance["calls_per_day_range"] == [20_000, 80_000]
+    assert chance["monthly_growth_range"] == [-0.01, 0.02]
+    # A range that leaves out the stated volume is bad input: one line, exit 2.
+    capsys.readouterr()
+    bad = ["--calls-per-day-range", "60000", "80000", "--out", "reports/bad"]
+    assert main([*argv, *bad]) == 2
+    assert "calls_per_day_range must be [low, high]" in capsys.readouterr().err
+    assert not Path("reports/bad").exists()
+
+
+def test_a_new_volume_keeps_a_recorded_range_relative_to_it():
+    from advisor.recost import Changes
+
+    study = {
+        "traffic": {
+            "calls_per_day": 40_000,
+            "calls_per_day_range": [20_000, 80_000],
+            "monthly_growth": 0.02,
+            "monthly_growth_range": [0.0, 0.05],
+        },
+        "lifecycle": {},
+    }
+    traffic = Changes(calls_per_day=10, monthly_growth=0.0).apply(study)["traffic"]
+    # 10 / 40,000 of [20,000, 80,000] is [5, 20]; the growth range moves by -0.02.
+    assert traffic["calls_per_day_range"] == [5, 20]
+    assert traffic["monthly_growth_range"] == pytest.approx([-0.02, 0.03])
+    assert study["traffic"]["calls_per_day_range"] == [20_000, 80_000]

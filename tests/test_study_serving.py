@@ -9,6 +9,7 @@ import pytest
 
 from advisor import analysis
 from advisor import economics as eco
+from advisor.breakeven import break_even
 from advisor.errors import InputError
 from advisor.serving import SelfHosted, served_break_even
 from advisor.study import load_study
@@ -48,7 +49,8 @@ def test_self_hosted_training_is_gpu_hours_and_hosting_steps_with_traffic(tmp_pa
     assert [r for _, r in s.hosting_steps] == [4.0, 6.0]
     # The cost model with the steps agrees with the serving module's own hand-checked figures.
     served = served_break_even(s, SelfHosted(2.0, 1.0, 2.0))
-    result = eco.break_even(s)
+    result = break_even(s)
+    assert result.payback_days == pytest.approx(served.payback_days)
     assert result.net_saving_at_horizon == pytest.approx(served.net_saving_at_horizon)
     hosting = 48 * (t1 + 2 * (t2 - t1) + 3 * (s.horizon_days - t2))
     assert eco.hosting_between(s, 0, s.horizon_days) == pytest.approx(hosting)
@@ -108,7 +110,7 @@ def test_the_serving_table_survives_results_json_and_a_recost(tmp_path, capsys):
     capsys.readouterr()
     results = json.loads((out / "results.json").read_text())
     qwen = next(c for c in results["analysis"]["challengers"] if c["name"].startswith("Qwen"))
-    inputs = qwen["break_even"]["inputs"]
+    inputs = qwen["break_even"]["scenario"]
     # 500,000 calls a day x 3 (peak) / 86,400 s = 17.4 calls/s: 4 GPUs serving 5 calls/s each
     assert inputs["hosting_per_hour"] == pytest.approx(4 * 0.80)
     assert inputs["hosting_steps"]  # 3% a month for 24 months: more GPUs within the horizon

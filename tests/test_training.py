@@ -279,7 +279,10 @@ def test_unknown_context_and_price(tmp_path: Path) -> None:
         estimate(path, "my-model", provider="acme")
     assert "acme model 'my-model' is not in the price catalog" in str(caught.value)
     est = estimate(path, "my-model", provider="acme", training_price=2.0)
-    assert (est.cost, est.price_source) == (est.billed_tokens * 2.0 / 1e6, "your --training-price")
+    assert (est.cost, est.price_source) == (
+        est.billed_tokens * 2.0 / 1e6,
+        "the command line (--training-price)",
+    )
     assert (est.encoding, est.encoding_exact) == ("o200k_base", False)
     assert est.warnings[:3] == (
         "minimum number of examples for acme my-model not known: not checked",

@@ -1,6 +1,6 @@
 """The report's money charts, recomputed from results.json with the cost model's own functions.
 
-A challenger's scenario is rebuilt from the inputs its verdict stored (`break_even["inputs"]`),
+A challenger's scenario is the one its verdict stored (`break_even.scenario`),
 so the curves drawn are the curves the verdict was computed from; the shaded bands come from the
 ends of the same cost-per-call (and quality) intervals the verdict's ranges use.
 """
@@ -12,11 +12,12 @@ from datetime import date
 
 from markupsafe import Markup
 
+from advisor import breakeven as bk
 from advisor import economics as eco
 from advisor.analysis import CallCost, with_quality
 from advisor.decision import ChallengerVerdict
-from advisor.formatting import days, money, number
 from advisor.report import charts
+from advisor.wording import day_count, days, horizon, money, number
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,7 @@ class Chart:
 
 def scenario(cv: ChallengerVerdict) -> eco.Scenario:
     """The challenger's cost model exactly as its verdict stored it."""
-    be = cv.break_even
-    return eco.Scenario(**be["inputs"], as_of=date.fromisoformat(be["as_of"]))
+    return cv.break_even.scenario
 
 
 def _bands(
@@ -61,40 +61,48 @@ def _marker_text(as_of: date, day: float) -> str:
     return f"day {number(day, 1)} ({eco.day_to_date(as_of, day).isoformat()})"
 
 
+NO_PAYBACK = "none in the horizon"
+"""A payback that does not exist: the fine-tuned arm ends the horizon dearer."""
+
 _PRIORITY = ("payback", "crossing", "fallback", "shutdown", "cutoff", "retrain", "update")
 """Which marker labels get room first when they crowd each other."""
 
 
 def _markers(s: eco.Scenario, cv: ChallengerVerdict) -> tuple[list[charts.Marker], list[str]]:
     """Every event of the horizon as a marker, the most important first; notes for the rest."""
-    be, life = cv.break_even, eco.lifecycle(s)
-    horizon = s.horizon_days
+    be, life = cv.break_even, cv.break_even.life
+    end = s.horizon_days
     found: dict[float, list[tuple[str, str]]] = {}
     notes = []
 
     def add(day: float | None, key: str, label: str) -> None:
-        if day is not None and 0 <= day <= horizon:
+        if day is not None and 0 <= day <= end:
             found.setdefault(round(day, 6), []).append((key, label))
 
-    payback = be["payback_days"]
-    if payback is None:
+    payback = be.payback_days
+    if be.simple_payback_days is None:
         notes.append("Payback: never (no positive daily net saving).")
-    elif payback > horizon:
+    elif payback is None:
         notes.append(
-            f"Payback on {_marker_text(s.as_of, payback)} falls beyond the "
-            f"{number(horizon)}-day horizon, so it is not drawn."
+            f"No payback within {horizon(end)}: the fine-tuned arm ends it dearer, so no "
+            "payback is drawn"
+            + (
+                f"; simple payback {days(be.simple_payback_days)}, {why}."
+                if (why := bk.payback_reason(be))
+                else "."
+            )
         )
     add(payback, "payback", "payback")
-    life_end = be["fine_tune_life_days"]
-    if be["redo_before_payback"] and payback is not None and life_end is not None:
-        notes.append(
-            f"Payback counts the daily saving as if the fine-tune kept serving; its life ends on "
-            f"{_marker_text(s.as_of, life_end)}, before its training has paid for itself."
-        )
-    crossing = be["first_crossing_days"]
+    crossing = be.first_crossing_days
     if crossing is None:
         notes.append("The cost curves do not cross within the horizon.")
-    add(crossing, "crossing", "curves cross")
+    else:
+        add(crossing, "crossing", "curves cross" if be.first_crossing_lasts else "curves meet")
+        if not be.first_crossing_lasts:
+            notes.append(
+                f"The curves meet on {_marker_text(s.as_of, crossing)} but part again: the "
+                "payback is the last crossing, after which the fine-tune stays cheaper."
+            )
     for day in life.retrain_days:
         add(day, "retrain", "retrain")
     if s.update_every_days is not None:
@@ -107,7 +115,7 @@ def _markers(s: eco.Scenario, cv: ChallengerVerdict) -> tuple[list[charts.Marker
             )
         )
         k = 1
-        while k * s.update_every_days < horizon:
+        while k * s.update_every_days < end:
             if k * s.update_every_days not in life.retrain_days:
                 add(k * s.update_every_days, "update", "")
             k += 1
@@ -168,9 +176,9 @@ def cost_chart(cv: ChallengerVerdict, incumbent: CallCost, incumbent_name: str) 
         x_domain=(0.0, s.horizon_days),
     )
     notes.append(
-        f"At the {number(s.horizon_days)}-day horizon: {incumbent_name} "
+        f"At {horizon(s.horizon_days)}: {incumbent_name} "
         f"{money(curves.prompted[-1])}, {cv.name} {money(curves.fine_tuned[-1])}; "
-        f"net saving {money(cv.break_even['net_saving_at_horizon'])}."
+        f"net saving {money(cv.break_even.net_saving_at_horizon)}."
     )
     return Chart(Markup(svg), notes)
 
@@ -180,7 +188,6 @@ def tornados(cv: ChallengerVerdict) -> list[Chart]:
     if not cv.sensitivity:
         return []
     be = cv.break_even
-    horizon = be["horizon_days"]
     payback_rows = [
         charts.TornadoRow(r.factor, r.low_label, r.high_label, r.payback_low, r.payback_high)
         for r in cv.sensitivity
@@ -189,7 +196,7 @@ def tornados(cv: ChallengerVerdict) -> list[Chart]:
         charts.TornadoRow(r.factor, r.low_label, r.high_label, r.net_saving_low, r.net_saving_high)
         for r in cv.sensitivity
     ]
-    base_payback = be["payback_days"]
+    base_payback = be.payback_days
     if base_payback is None and all(r.low is None and r.high is None for r in payback_rows):
         payback = None
     else:
@@ -197,20 +204,25 @@ def tornados(cv: ChallengerVerdict) -> list[Chart]:
             payback_rows,
             base=base_payback,
             base_label="as measured: "
-            + ("never" if base_payback is None else f"{number(base_payback, 1)} days"),
+            + (NO_PAYBACK if base_payback is None else f"{number(base_payback, 1)} days"),
             title=f"Payback of {cv.name} against each assumption",
             axis_label="payback, days from as_of (right is worse)",
             value_format=lambda v: f"{number(v)} d",
-            references=[charts.Reference("horizon", horizon, f"{number(horizon)}-day horizon")],
+            missing=NO_PAYBACK,
+            references=[
+                charts.Reference(
+                    "horizon", be.horizon_days, f"{day_count(be.horizon_days)}-day horizon"
+                )
+            ],
         )
     saving = charts.tornado(
         saving_rows,
-        base=be["net_saving_at_horizon"],
-        base_label=f"as measured: {money(be['net_saving_at_horizon'])}",
+        base=be.net_saving_at_horizon,
+        base_label=f"as measured: {money(be.net_saving_at_horizon)}",
         title=f"Net saving of {cv.name} at the horizon against each assumption",
-        axis_label=f"net saving at the {number(horizon)}-day horizon, USD (right is better)",
+        axis_label=f"net saving at {horizon(be.horizon_days)}, USD (right is better)",
         value_format=charts.compact_money,
         references=[charts.Reference("zero", 0.0, "break-even")],
     )
-    never = Chart(None, ["Payback: never, at either end of every assumption."])
+    never = Chart(None, ["No payback within the horizon at either end of every assumption."])
     return [Chart(Markup(payback), []) if payback else never, Chart(Markup(saving), [])]

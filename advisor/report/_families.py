@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from advisor.errors import InputError
 from advisor.families import Screen, profile_from_run, screen
 from advisor.families_view import QUALITY_UNKNOWN, needed
-from advisor.formatting import days, money
 from advisor.results import Results
+from advisor.wording import days, money
 
 
 @dataclass(frozen=True)

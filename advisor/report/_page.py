@@ -9,10 +9,10 @@ until the template escapes it; only the page's own stylesheet, script and charts
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,10 +20,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from advisor.breakeven import payback_reason
 from advisor.decision import Analysis, ChallengerVerdict
-from advisor.formatting import days, money, number, on_day
 from advisor.report import _costs, _examples, _families, charts
 from advisor.results import CandidateResult, Results
+from advisor.wording import days, horizon, money, number, on_day, share, volume
 
 VERDICTS = {
     "fine_tune": ("Fine-tune", "go"),
@@ -54,7 +55,7 @@ class ChallengerView:
     is_focus: bool
     cost_chart: _costs.Chart | None
     tornados: list[_costs.Chart]
-    min_calls: tuple[str, str]
+    min_calls: list[tuple[str, str]]
 
 
 @functools.cache
@@ -139,43 +140,50 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
     if cv is None:
         return [spend]
     be = cv.break_even
-    as_of = date.fromisoformat(be["as_of"])
-    horizon = be["horizon_days"]
-    payback = be["payback_days"]
-    crossing = be["first_crossing_days"]
+    s = be.scenario
+    payback = be.payback_days
+    crossing = be.first_crossing_days
     pay_details = []
-    if payback is None:
+    why = payback_reason(be)
+    if be.simple_payback_days is None:
         pay_details.append("the challenger saves nothing a day")
+    elif payback is None:
+        pay_details.append(f"none within {horizon(be.horizon_days)}")
     else:
-        where = "within" if be["payback_within_horizon"] else "beyond"
-        pay_details.append(f"on {be['payback_date']}, {where} the {number(horizon)}-day horizon")
-    pay_details.append(_ends(cv.payback_range.optimistic, cv.payback_range.pessimistic, days))
-    if be["redo_before_payback"]:
+        pay_details.append(f"on {be.payback_date}, within {horizon(be.horizon_days)}")
+    if why is not None:
+        pay_details.append(f"simple payback {days(be.simple_payback_days)}, {why}")
+    pay_details.append(
+        _ends(
+            cv.payback_range.optimistic,
+            cv.payback_range.pessimistic,
+            lambda v: _costs.NO_PAYBACK if v is None else days(v),
+        )
+    )
+    if be.redo_before_payback:
         pay_details.append(
-            f"training alone pays back in {days(be['training_payback_days'])}, after the "
-            f"fine-tune's life ends on {on_day(be['fine_tune_life_days'], as_of)}: "
+            f"training alone pays back in {days(be.training_payback_days)}, after the "
+            f"fine-tune's life ends on {on_day(be.life.life_days, be.as_of)}: "
             "it must be redone first"
         )
-    elif be["training_payback_days"] != payback:
-        pay_details.append(f"training alone: {days(be['training_payback_days'])}")
+    elif be.training_payback_days != payback and cv.kind == "fine_tune":
+        pay_details.append(f"training alone: {days(be.training_payback_days)}")
     figures = [
         Figure(
             "Payback",
-            days(payback),
+            "none" if payback is None and why else days(payback),
             pay_details,
-            "bad"
-            if payback is None or not be["payback_within_horizon"]
-            else "warn"
-            if be["redo_before_payback"]
-            else "good",
+            "bad" if payback is None else "warn" if be.redo_before_payback else "good",
         ),
+        *_chance_figures(cv),
         Figure(
             "First crossing of the cost curves",
             "none" if crossing is None else f"day {number(crossing, 1)}",
             [
-                f"not within the {number(horizon)}-day horizon"
+                f"not within {horizon(be.horizon_days)}"
                 if crossing is None
-                else f"on {be['first_crossing_date']}, retrains and fallbacks included",
+                else "retrains and fallbacks included"
+                + ("" if be.first_crossing_lasts else "; the curves part again later"),
                 _ends(
                     cv.first_crossing_range.optimistic,
                     cv.first_crossing_range.pessimistic,
@@ -186,24 +194,30 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
         ),
         Figure(
             "Daily net saving",
-            money(be["daily_net_saving"]),
+            money(be.daily_net_saving),
             [
-                f"at {number(be['inputs']['calls_per_day'])} calls/day, "
-                f"{money(be['saving_per_call'])} a call",
-                f"after hosting of {money(be['inputs']['hosting_per_hour'] * 24)}/day"
-                if be["inputs"]["hosting_per_hour"]
+                f"at {number(s.calls_per_day)} calls/day, {money(be.saving_per_call)} a call",
+                f"costs per call over n = {number(cv.cost.calls)} answered calls of the "
+                "challenger"
+                + (
+                    f" and {number(incumbent_cost.calls)} of the incumbent"
+                    if (incumbent_cost := r.analysis.incumbent_cost) is not None
+                    else ""
+                ),
+                f"after hosting of {money(s.hosting_per_day)}/day"
+                if s.hosting_per_hour
                 else "no hosting fee",
             ],
             TONES[_outcome(cv, "economics.daily_saving") or "undecided"],
         ),
         Figure(
-            f"Net saving at the {number(horizon)}-day horizon",
-            money(be["net_saving_at_horizon"]),
+            f"Net saving at {horizon(be.horizon_days)}",
+            money(be.net_saving_at_horizon),
             [
                 _ends(cv.net_saving_range.optimistic, cv.net_saving_range.pessimistic, money),
                 "after training, retrains and hosting",
             ],
-            "good" if be["net_saving_at_horizon"] > 0 else "bad",
+            "good" if be.net_saving_at_horizon > 0 else "bad",
         ),
     ]
     q = cv.quality
@@ -215,7 +229,12 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
                 f"{q.delta:+.3f}",
                 [
                     f"{q.confidence:.0%} interval [{q.low:+.3f}, {q.high:+.3f}]",
-                    f"p = {q.p_value:.3g} ({test}), n = {number(q.n)}",
+                    f"p = {q.p_value:.3g} ({test}), n = {number(q.n)} paired examples"
+                    + (
+                        f" ({number(q.set_aside)} set aside: its training data contains them)"
+                        if q.set_aside
+                        else ""
+                    ),
                     f"{q.challenger_mean:.3f} against {q.incumbent_mean:.3f}",
                 ],
                 TONES.get(_outcome(cv, "quality.margin"), ""),
@@ -225,16 +244,65 @@ def key_figures(r: Results, cv: ChallengerVerdict | None) -> list[Figure]:
     return figures
 
 
-def _min_calls(cv: ChallengerVerdict) -> tuple[str, str]:
-    """The smallest daily volume that pays, as (what it is, how much)."""
-    low = cv.break_even.get("min_calls_per_day")
-    if cv.kind == "prompted":
-        what = "Minimum daily volume for this prompted model to pay"
-    else:
-        what = "Minimum daily volume for training to pay back within the fine-tune's life"
-    if low is None:
-        return what, "none would"
-    return what, f"{number(low, 0 if low >= 100 else 2)} calls/day"
+def _chance_figures(cv: ChallengerVerdict) -> list[Figure]:
+    """The chance it pays, as the bootstrap and the stated traffic ranges give it."""
+    p = cv.probability
+    if p is None:
+        return []
+    ranges = [
+        f"day-0 volume drawn from {number(p.calls_per_day_range[0])} to "
+        f"{number(p.calls_per_day_range[1])} calls/day"
+        if p.calls_per_day_range
+        else "",
+        f"growth drawn from {p.monthly_growth_range[0]:+.1%} to "
+        f"{p.monthly_growth_range[1]:+.1%} a month"
+        if p.monthly_growth_range
+        else "",
+    ]
+    pays = p.payback_within_horizon
+    return [
+        Figure(
+            "Chance it pays back within the horizon",
+            share(pays),
+            [
+                f"net saving above zero in {share(p.net_saving_positive)} of draws; "
+                f"no worse than the margin in {share(p.non_inferior)}",
+                f"net saving 5th-95th percentile {money(p.net_saving_p05)} to "
+                f"{money(p.net_saving_p95)} (median {money(p.net_saving_p50)})",
+                f"payback median {days(p.payback_p50)}",
+                f"probabilities under the paired bootstrap ({number(p.draws)} draws over "
+                f"n = {number(p.n)} examples) and the stated traffic ranges",
+                *[r for r in ranges if r],
+            ],
+            "good" if pays >= 0.9 else "bad" if pays < 0.5 else "warn",
+        )
+    ]
+
+
+def _min_calls(cv: ChallengerVerdict) -> list[tuple[str, str]]:
+    """The smallest daily volumes that pay, as (what it is, how much): every cost counted, then
+    the training cost alone (fine-tunes only)."""
+    be = cv.break_even
+
+    def amount(low: float | None) -> str:
+        return "none would" if low is None else volume(low)
+
+    rows = [
+        (
+            f"Minimum daily volume for a payback within {horizon(be.horizon_days)}, every cost "
+            "counted",
+            amount(be.min_calls_per_day),
+        )
+    ]
+    if cv.kind == "fine_tune":
+        rows.append(
+            (
+                "Minimum daily volume for the training cost alone to pay back within one life "
+                "of the fine-tune (training only)",
+                amount(be.training_min_calls_per_day),
+            )
+        )
+    return rows
 
 
 def _challenger_views(a: Analysis, cv_focus: ChallengerVerdict | None) -> list[ChallengerView]:
@@ -342,7 +410,10 @@ def _scenario_rows(a: Analysis | None) -> list[tuple[str, list[str]]]:
         ("prompt_error_rate", "incumbent error rate", lambda v: f"{v:.1%}"),
         ("ft_error_rate", "challenger error rate", lambda v: f"{v:.1%}"),
     ]
-    inputs = [c.break_even["inputs"] for c in a.challengers]
+    inputs = [
+        {k: v for k, v in dataclasses.asdict(c.break_even.scenario).items() if k != "as_of"}
+        for c in a.challengers
+    ]
     known = {k for k, *_ in spec}
     extra = sorted({k for i in inputs for k in i} - known)
     rows = [(label, [fmt(i[key]) if key in i else "—" for i in inputs]) for key, label, fmt in spec]

@@ -416,8 +416,12 @@ def tornado(
     value_format: Format,
     references: Sequence[Reference] = (),
     width: int = 880,
+    missing: str = "never",
 ) -> str:
-    """Horizontal bars from the base value to each end, widest swing first; never to the edge."""
+    """Horizontal bars from the base value to each end, widest swing first; never to the edge.
+
+    An end with no value (None) is drawn to the right edge and labelled `missing`.
+    """
     ordered = sorted(rows, key=lambda r: -_swing(r, base))
     left, right, row_h = 250, 90, 34
     top = 34 + _LINE * len(references)
@@ -436,7 +440,7 @@ def tornado(
     out = [_open(width, height, title, "tornado", sx.attrs("x"))]
     out.append(_x_axis(sx, top, bottom, value_format, axis_label, height - 6))
     if never:
-        out.append(_text(never_x, bottom + 16, "never", "tick", "end"))
+        out.append(_text(never_x, bottom + 16, missing, "tick", "end"))
     out.append("</g>")
     base_x = sx(base) if base is not None else never_x
     for i, r in enumerate(ordered):
@@ -447,7 +451,7 @@ def tornado(
         for end, value, label in (("low", r.low, r.low_label), ("high", r.high, r.high_label)):
             x = sx(value) if value is not None else never_x
             a, b = sorted((base_x, x))
-            shown = value_format(value) if value is not None else "never"
+            shown = value_format(value) if value is not None else missing
             bar_y = mid - 11 if end == "low" else mid + 1
             out.append(
                 f'<rect class="bar bar-{end}" data-end="{end}" '

@@ -159,7 +159,7 @@ class TrainingEstimate:
 
     def lines(self) -> list[str]:
         """The estimate as people read it, one line each, warnings last."""
-        from advisor.formatting import money
+        from advisor.wording import money
 
         s = self.token_stats
         out = [
@@ -223,6 +223,7 @@ def estimate(
     provider: str = "openai",
     epochs: int | Literal["auto"] = "auto",
     training_price: float | None = None,
+    training_price_from: str = "the command line (--training-price)",
     evalset: EvalSet | None = None,
 ) -> TrainingEstimate:
     """Check a chat-format training file and estimate its training job's tokens and cost.
@@ -241,7 +242,7 @@ def estimate(
 
     if epochs != "auto" and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise InputError(f"--epochs {epochs!r}: give a whole number >= 1, or auto")
-    price, price_source = _training_price(provider, model, training_price)
+    price, price_source = _training_price(provider, model, training_price, training_price_from)
     data = read_training_file(path)
     base = resolve_model(model, provider)[0]
     encoding, exact = encoding_name_for_model(base)
@@ -299,13 +300,17 @@ def check_contamination(path: Path, evalset: EvalSet) -> Contamination:
     return find_overlaps([(e.line, e.user_text) for e in data.examples], evalset)
 
 
-def _training_price(provider: str, model: str, given: float | None) -> tuple[float, str]:
+def _training_price(
+    provider: str, model: str, given: float | None, given_from: str
+) -> tuple[float, str]:
     from advisor.pricing import load_catalog, resolve_model
 
     if given is not None:
         if isinstance(given, bool) or not math.isfinite(given) or given < 0:
-            raise InputError(f"--training-price {given}: give USD per 1M tokens, a number >= 0")
-        return float(given), "your --training-price"
+            raise InputError(
+                f"training price {given} from {given_from}: give USD per 1M tokens, a number >= 0"
+            )
+        return float(given), given_from
     catalog = load_catalog()
     entry = catalog.find(provider, resolve_model(model, provider)[0])
     if entry is None or entry.training is None:

@@ -1,0 +1,303 @@
+"""Break-even figures as the design's Definitions fix them, for one scenario or for many draws.
+
+The headline *payback* is lifecycle-aware: the first day from which the fine-tuned arm's
+cumulative cost (upfront, every retrain, hosting, its calls, the incumbent's price after a
+fallback) stays at or below the prompted arm's for the rest of the horizon. The *simple payback*
+is the seed's arithmetic, which ignores the fine-tune's life and may fall beyond the horizon.
+
+The payback is computed on numpy arrays of draws (traffic and saving per call vary, the lifecycle
+does not), so the bootstrap's 10,000 replicates and a single scenario share one implementation:
+a scenario is an array of one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from advisor import economics as eco
+from advisor.wording import horizon, money, on_day
+
+_BISECT = 64
+"""Halvings of a segment: at most 50 years / 2^64 of error."""
+_MAX_EXPONENT = 700.0
+"""exp() of more overflows a float; traffic that grows that far has long paid anything back."""
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Per-draw day-0 traffic, growth and saving per call; the rest of the scenario is shared."""
+
+    calls_per_day: np.ndarray
+    monthly_growth: np.ndarray
+    saving_per_call: np.ndarray
+
+    @classmethod
+    def of(cls, s: eco.Scenario) -> Draws:
+        return cls(
+            np.array([s.calls_per_day], dtype=float),
+            np.array([s.monthly_growth], dtype=float),
+            np.array([s.saving_per_call], dtype=float),
+        )
+
+    def take(self, idx: np.ndarray) -> Draws:
+        return Draws(self.calls_per_day[idx], self.monthly_growth[idx], self.saving_per_call[idx])
+
+
+def _volume(growth: np.ndarray, a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """Integral of (1 + growth)^(t / month) from day a to day b, per draw."""
+    k = np.log1p(growth) / eco.MONTH_DAYS
+    flat = np.abs(k) < 1e-15
+    ks = np.where(flat, 1.0, k)
+    with np.errstate(over="ignore", invalid="ignore"):
+        start = np.exp(np.minimum(ks * a, _MAX_EXPONENT))
+        grown = start * np.expm1(np.minimum(ks * (b - a), _MAX_EXPONENT)) / ks
+    return np.where(flat, np.asarray(b - a, dtype=float), grown)
+
+
+def _saving(d: Draws, s: eco.Scenario, a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """Net saving accumulated from day a to day b while the fine-tune serves, per draw."""
+    return d.calls_per_day * d.saving_per_call * _volume(d.monthly_growth, a, b) - (
+        eco.hosting_between(s, a, b)
+    )
+
+
+def _daily(d: Draws, t: float, hosting_per_day: float) -> np.ndarray:
+    """The daily net saving on day t under a hosting fee of `hosting_per_day`, per draw.
+
+    Monotone in t while the fee holds: between two hosting steps.
+    """
+    with np.errstate(over="ignore"):
+        grown = np.exp(np.minimum(np.log1p(d.monthly_growth) * t / eco.MONTH_DAYS, _MAX_EXPONENT))
+    return d.calls_per_day * d.saving_per_call * grown - hosting_per_day
+
+
+def _gap(d: Draws, s: eco.Scenario, life: eco.Lifecycle, t: np.ndarray | float) -> np.ndarray:
+    """Fine-tuned minus prompted cumulative cost on day t (retrains on day t included)."""
+    served = t if life.fallback_day is None else np.minimum(t, life.fallback_day)
+    retrains = np.searchsorted(np.asarray(life.retrain_days, dtype=float), t, side="right")
+    return s.upfront_cost + s.retrain_charge * retrains - _saving(d, s, 0.0, served)
+
+
+def _turn(d: Draws, hosting_per_day: float) -> np.ndarray:
+    """Day on which the daily net saving under this hosting fee changes sign (NaN: never).
+
+    The daily saving, calls x saving per call - hosting, is monotone in t while the fee holds,
+    so the gap between the arms is convex or concave between two steps: its extreme is here or
+    at an end.
+    """
+    rate = d.calls_per_day * d.saving_per_call
+    k = np.log1p(d.monthly_growth)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t0 = np.log(hosting_per_day / rate) * eco.MONTH_DAYS / k
+    ok = (rate > 0) & (hosting_per_day > 0) & (k != 0) & np.isfinite(t0)
+    return np.where(ok, t0, np.nan)
+
+
+def lasting_payback(d: Draws, s: eco.Scenario, life: eco.Lifecycle) -> np.ndarray:
+    """The headline payback per draw: NaN where the fine-tuned arm ends the horizon dearer.
+
+    Walks the horizon's segments (split at each retrain and each hosting step) from the end
+    back: the payback is the last day the gap is above zero, or day 0 when it never is. Within a
+    segment the hosting fee is constant and the gap has one extreme (`_turn`), so from a point
+    above zero to the segment's end, which is at or below zero, it crosses once and bisection
+    finds the crossing.
+    """
+    n = d.calls_per_day.size
+    result = np.full(n, np.nan)
+    served = s.horizon_days if life.fallback_day is None else life.fallback_day
+    stretches = eco.hosting_segments(s, 0.0, s.horizon_days)
+    # No positive daily saving within the horizon is "never", even with nothing to repay.
+    saves = np.zeros(n, dtype=bool)
+    for lo, hi, fee in stretches:
+        saves |= (_daily(d, lo, fee) > 0) | (_daily(d, hi, fee) > 0)
+    pending = saves & (_gap(d, s, life, s.horizon_days) <= 0)
+    bounds = sorted({0.0, *life.retrain_days, *(lo for lo, _, _ in stretches if lo < served)})
+    bounds = [*(day for day in bounds if day < served), served]
+    for a, b in reversed(list(pairwise(bounds))):
+        idx = np.flatnonzero(pending)
+        if idx.size == 0:
+            break
+        sub = d.take(idx)
+        t0 = _turn(sub, eco.hosting_per_hour_at(s, a) * 24)
+        inside = (t0 > a) & (t0 < b)
+        at_turn = np.where(inside, _gap(sub, s, life, np.where(inside, t0, a)), -np.inf)
+        lo = np.where(at_turn > 0, t0, a)
+        found = (at_turn > 0) | (_gap(sub, s, life, a) > 0)
+        hi = np.full(idx.size, b)
+        for _ in range(_BISECT):
+            mid = (lo + hi) / 2
+            above = _gap(sub, s, life, mid) > 0
+            lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+        result[idx[found]] = hi[found]
+        pending[idx[found]] = False
+    result[pending] = 0.0
+    return result
+
+
+def net_saving(d: Draws, s: eco.Scenario, life: eco.Lifecycle) -> np.ndarray:
+    """Prompted minus fine-tuned cumulative cost at the horizon, per draw."""
+    return -_gap(d, s, life, s.horizon_days)
+
+
+# --- one scenario -------------------------------------------------------------------------------
+
+
+class BreakEven(BaseModel):
+    """The break-even figures of one challenger's scenario, as results.json stores them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    as_of: date
+    scenario: eco.Scenario
+    """Every input of the cost model, so the curves can be redrawn exactly."""
+    saving_per_call: float
+    daily_net_saving: float
+    """At `as_of` (day 0), hosting included; grows with traffic."""
+    payback_days: float | None
+    """First day from which the fine-tuned arm's cumulative cost stays at or below the prompted
+    arm's for the rest of the horizon; None: no such day within the horizon."""
+    payback_date: date | None
+    simple_payback_days: float | None
+    """When the accumulated daily net saving repays training plus one-time costs, ignoring the
+    fine-tune's life; may lie beyond the horizon; None: never."""
+    simple_payback_date: date | None
+    training_payback_days: float | None
+    """The simple payback of the training cost alone; it must fall within the fine-tune's life."""
+    first_crossing_days: float | None
+    """First day the cost curves meet (retrains included), lasting or not; None: not within
+    the horizon."""
+    net_saving_at_horizon: float
+    horizon_days: float
+    life: eco.Lifecycle
+    redo_before_payback: bool
+    """The fine-tune's life ends before its training has paid for itself."""
+    min_calls_per_day: float | None
+    """Smallest day-0 volume with a payback within the horizon, every cost counted; None: none."""
+    training_min_calls_per_day: float | None
+    """Smallest day-0 volume whose training alone pays back within one life of the fine-tune (or
+    the horizon, if it outlives it); None: none."""
+
+    @property
+    def payback_within_horizon(self) -> bool:
+        return self.payback_days is not None
+
+    @property
+    def first_crossing_lasts(self) -> bool:
+        """The curves' first meeting is the payback: they do not part again."""
+        first, lasting = self.first_crossing_days, self.payback_days
+        return first is not None and lasting is not None and abs(first - lasting) < 1e-6
+
+
+def _date(as_of: date, day: float | None) -> date | None:
+    return None if day is None else eco.day_to_date(as_of, day)
+
+
+def _min_calls(s: eco.Scenario, life: eco.Lifecycle) -> float | None:
+    """The volume at which the net saving at the horizon is zero: it is linear in the volume."""
+    if s.saving_per_call <= 0:
+        return None
+    served = s.horizon_days if life.fallback_day is None else life.fallback_day
+    owed = s.upfront_cost + s.retrain_charge * len(life.retrain_days)
+    owed += eco.hosting_between(s, 0.0, served)
+    return owed / (s.saving_per_call * eco.growth_integral(s.monthly_growth, 0, served))
+
+
+def _training_min_calls(s: eco.Scenario, life_days: float) -> float | None:
+    """Smallest day-0 volume whose accumulated saving repays training within `life_days`."""
+    if s.saving_per_call <= 0:
+        return None
+    volume = eco.growth_integral(s.monthly_growth, 0, life_days)
+    return (s.training_cost + eco.hosting_between(s, 0.0, life_days)) / (s.saving_per_call * volume)
+
+
+def simple_payback(s: eco.Scenario, cost: float) -> float | None:
+    """First day by which the accumulated daily net saving (growth included) repays `cost`."""
+    return eco.first_reach(s, cost, 0.0, eco.NEVER_AFTER_DAYS)
+
+
+def first_crossing(s: eco.Scenario, life: eco.Lifecycle) -> float | None:
+    """First day within the horizon on which the fine-tuned arm has cost no more than prompting."""
+    steps = sorted({*life.retrain_days, s.horizon_days})
+    active_until = s.horizon_days if life.fallback_day is None else life.fallback_day
+    gap, start = s.upfront_cost, 0.0
+    for step in steps:
+        end = min(step, active_until)
+        if start < end:
+            reached = eco.first_reach(s, gap, start, end)
+            if reached is not None:
+                return reached
+            gap -= eco.saving_between(s, start, end)
+        elif gap <= 0:
+            return start
+        start = step
+        if step in life.retrain_days:
+            gap += s.retrain_charge
+    return None
+
+
+def break_even(s: eco.Scenario) -> BreakEven:
+    life = eco.lifecycle(s)
+    one = Draws.of(s)
+    lasting = float(lasting_payback(one, s, life)[0])
+    payback = None if np.isnan(lasting) else lasting
+    simple = simple_payback(s, s.upfront_cost)
+    training = simple_payback(s, s.training_cost)
+    life_end = life.life_days if life.life_days is not None else s.horizon_days
+    return BreakEven(
+        as_of=s.as_of,
+        scenario=s,
+        saving_per_call=s.saving_per_call,
+        daily_net_saving=eco.daily_net_saving(s),
+        payback_days=payback,
+        payback_date=_date(s.as_of, payback),
+        simple_payback_days=simple,
+        simple_payback_date=_date(s.as_of, simple),
+        training_payback_days=training,
+        first_crossing_days=first_crossing(s, life),
+        net_saving_at_horizon=float(net_saving(one, s, life)[0]),
+        horizon_days=s.horizon_days,
+        life=life,
+        redo_before_payback=life.life_days is not None
+        and training is not None
+        and training > life.life_days,
+        min_calls_per_day=_min_calls(s, life),
+        training_min_calls_per_day=_training_min_calls(s, life_end),
+    )
+
+
+def life_reason(s: eco.Scenario, day: float) -> str:
+    if s.shutdown_day is not None and abs(day - s.shutdown_day) < 1e-9:
+        return "the base model's shutdown"
+    return "the expected base-model update"
+
+
+def payback_reason(be: BreakEven) -> str | None:
+    """Why the lifecycle-aware payback differs from the simple one; None when they agree."""
+    simple, payback = be.simple_payback_days, be.payback_days
+    if simple is None or (payback is not None and abs(payback - simple) < 1e-6):
+        return None
+    s, life = be.scenario, be.life
+    if life.fallback_day is not None and simple > life.fallback_day:
+        return (
+            f"but the fine-tune serves only until {on_day(life.fallback_day, be.as_of)}, when "
+            "its base model shuts down and no retraining is possible"
+        )
+    if be.redo_before_payback and life.life_days is not None:
+        return (
+            f"but the fine-tune's life ends on {on_day(life.life_days, be.as_of)} at "
+            f"{life_reason(s, life.life_days)}, before it has paid, and each retrain costs "
+            f"{money(s.retrain_charge)} again"
+        )
+    if payback is None and simple > be.horizon_days:
+        return f"beyond {horizon(be.horizon_days)}"
+    retrains = len(life.retrain_days)
+    return (
+        f"but {retrains} retrain(s) within {horizon(be.horizon_days)} cost "
+        f"{money(s.retrain_charge)} each"
+        if retrains
+        else "but the daily net saving turns negative before the horizon ends"
+    )
