@@ -24,6 +24,7 @@ from advisor.pricing import (
     model_terms,
     resolve_model,
 )
+from advisor.serving import with_hosting
 from advisor.study import Candidate, Study
 from advisor.usage import call_cost
 
@@ -202,7 +203,7 @@ def _pricing(candidate: Candidate, assumptions: Assumptions) -> _Pricing:
     given = assumptions.price_overrides.get(candidate.model)
     prices = call_prices(
         candidate.provider,
-        candidate.model,
+        candidate.base_model or candidate.model,  # an open-weight fine-tune: its base's prices
         fine_tuned=candidate.is_fine_tune,
         overrides=given or candidate.prices,
         overrides_from=COMMAND_LINE if given else "the study",
@@ -305,6 +306,12 @@ def training_cost(
     """
     if candidate.training_cost is not None:
         return TrainingCost(candidate.training_cost, "fixed in the study")
+    own = candidate.serving
+    if own is not None and own.training_gpu_hours is not None and own.gpu_per_hour is not None:
+        return TrainingCost(
+            own.training_gpu_hours * own.gpu_per_hour,
+            f"{own.training_gpu_hours:g} GPU-hours x ${own.gpu_per_hour:g} per GPU-hour",
+        )
     if estimated is None and candidate.training_tokens is None:
         raise InputError(
             f"candidate {candidate.name!r} is a fine-tune: give training_cost (USD), "
@@ -329,17 +336,22 @@ def training_cost(
             f"{candidate.provider}; give training_cost or [candidates.prices] training"
         )
     if estimated is not None:
-        return TrainingCost(
+        cost = TrainingCost(
             estimated.billed_tokens * price / 1_000_000,
             f"{estimated.file}: {estimated.billed_tokens:,} billed tokens ({estimated.examples} "
             f"examples x {estimated.epochs} epochs) x ${price:g} per 1M tokens ({origin})",
         )
-    epochs = TARGET_EPOCHS if candidate.epochs == "auto" else candidate.epochs
-    return TrainingCost(
-        candidate.training_tokens * epochs * price / 1_000_000,
-        f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens "
-        f"({origin})",
-    )
+    else:
+        epochs = TARGET_EPOCHS if candidate.epochs == "auto" else candidate.epochs
+        cost = TrainingCost(
+            candidate.training_tokens * epochs * price / 1_000_000,
+            f"{candidate.training_tokens:,} tokens x {epochs} epochs x ${price:g} per 1M tokens "
+            f"({origin})",
+        )
+    least = terms.min_training_charge
+    if least is not None and cost.amount < least:
+        return TrainingCost(least, f"{cost.source}, raised to the minimum charge of ${least:g}")
+    return cost
 
 
 def _terms_overrides(candidate: Candidate, assumptions: Assumptions) -> PriceOverride | None:
@@ -416,7 +428,7 @@ def scenario(
     if hosting is None:
         hosting = terms.hosting_per_hour or 0.0
     update = life.months_between_updates
-    return eco.Scenario(
+    served = eco.Scenario(
         **common,
         training_cost=training.amount,
         one_time_cost=life.one_time_cost,
@@ -426,6 +438,9 @@ def scenario(
         shutdown_day=_day(assumptions.as_of, shutdown_of(challenger, assumptions)),
         training_cutoff_day=_day(assumptions.as_of, terms.training_cutoff),
     )
+    if challenger.serving is None or challenger.serving.kind == "serverless":
+        return served
+    return with_hosting(served, challenger.serving.serving())
 
 
 def with_quality(s: eco.Scenario, quality: QualityDelta | None, delta: float) -> eco.Scenario:

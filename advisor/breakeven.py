@@ -66,11 +66,14 @@ def _saving(d: Draws, s: eco.Scenario, a: np.ndarray | float, b: np.ndarray | fl
     )
 
 
-def _daily(d: Draws, s: eco.Scenario, t: float) -> np.ndarray:
-    """The daily net saving on day t, per draw: monotone in t."""
+def _daily(d: Draws, t: float, hosting_per_day: float) -> np.ndarray:
+    """The daily net saving on day t under a hosting fee of `hosting_per_day`, per draw.
+
+    Monotone in t while the fee holds: between two hosting steps.
+    """
     with np.errstate(over="ignore"):
         grown = np.exp(np.minimum(np.log1p(d.monthly_growth) * t / eco.MONTH_DAYS, _MAX_EXPONENT))
-    return d.calls_per_day * d.saving_per_call * grown - s.hosting_per_day
+    return d.calls_per_day * d.saving_per_call * grown - hosting_per_day
 
 
 def _gap(d: Draws, s: eco.Scenario, life: eco.Lifecycle, t: np.ndarray | float) -> np.ndarray:
@@ -80,42 +83,47 @@ def _gap(d: Draws, s: eco.Scenario, life: eco.Lifecycle, t: np.ndarray | float) 
     return s.upfront_cost + s.retrain_charge * retrains - _saving(d, s, 0.0, served)
 
 
-def _turn(d: Draws, s: eco.Scenario) -> np.ndarray:
-    """Day on which the daily net saving changes sign (NaN where it never does).
+def _turn(d: Draws, hosting_per_day: float) -> np.ndarray:
+    """Day on which the daily net saving under this hosting fee changes sign (NaN: never).
 
-    The daily saving, calls x saving per call - hosting, is monotone in t, so the gap between
-    the arms is convex or concave between two steps: its extreme is here or at an end.
+    The daily saving, calls x saving per call - hosting, is monotone in t while the fee holds,
+    so the gap between the arms is convex or concave between two steps: its extreme is here or
+    at an end.
     """
     rate = d.calls_per_day * d.saving_per_call
     k = np.log1p(d.monthly_growth)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t0 = np.log(s.hosting_per_day / rate) * eco.MONTH_DAYS / k
-    ok = (rate > 0) & (s.hosting_per_day > 0) & (k != 0) & np.isfinite(t0)
+        t0 = np.log(hosting_per_day / rate) * eco.MONTH_DAYS / k
+    ok = (rate > 0) & (hosting_per_day > 0) & (k != 0) & np.isfinite(t0)
     return np.where(ok, t0, np.nan)
 
 
 def lasting_payback(d: Draws, s: eco.Scenario, life: eco.Lifecycle) -> np.ndarray:
     """The headline payback per draw: NaN where the fine-tuned arm ends the horizon dearer.
 
-    Walks the horizon's segments (split at each retrain) from the end back: the payback is the
-    last day the gap is above zero, or day 0 when it never is. Within a segment the gap has one
-    extreme (`_turn`), so from a point above zero to the segment's end, which is at or below zero,
-    it crosses once and bisection finds the crossing.
+    Walks the horizon's segments (split at each retrain and each hosting step) from the end
+    back: the payback is the last day the gap is above zero, or day 0 when it never is. Within a
+    segment the hosting fee is constant and the gap has one extreme (`_turn`), so from a point
+    above zero to the segment's end, which is at or below zero, it crosses once and bisection
+    finds the crossing.
     """
     n = d.calls_per_day.size
     result = np.full(n, np.nan)
-    # No positive daily saving within the horizon is "never", even with nothing to repay.
-    saves = (_daily(d, s, 0.0) > 0) | (_daily(d, s, s.horizon_days) > 0)
-    pending = saves & (_gap(d, s, life, s.horizon_days) <= 0)
     served = s.horizon_days if life.fallback_day is None else life.fallback_day
-    bounds = sorted({0.0, *life.retrain_days, served})
-    turns = _turn(d, s)
+    stretches = eco.hosting_segments(s, 0.0, s.horizon_days)
+    # No positive daily saving within the horizon is "never", even with nothing to repay.
+    saves = np.zeros(n, dtype=bool)
+    for lo, hi, fee in stretches:
+        saves |= (_daily(d, lo, fee) > 0) | (_daily(d, hi, fee) > 0)
+    pending = saves & (_gap(d, s, life, s.horizon_days) <= 0)
+    bounds = sorted({0.0, *life.retrain_days, *(lo for lo, _, _ in stretches if lo < served)})
+    bounds = [*(day for day in bounds if day < served), served]
     for a, b in reversed(list(pairwise(bounds))):
         idx = np.flatnonzero(pending)
         if idx.size == 0:
             break
         sub = d.take(idx)
-        t0 = turns[idx]
+        t0 = _turn(sub, eco.hosting_per_hour_at(s, a) * 24)
         inside = (t0 > a) & (t0 < b)
         at_turn = np.where(inside, _gap(sub, s, life, np.where(inside, t0, a)), -np.inf)
         lo = np.where(at_turn > 0, t0, a)

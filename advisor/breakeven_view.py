@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from advisor.breakeven import BreakEven, payback_reason
@@ -30,9 +31,12 @@ def day_of(value: str | None, as_of: date, option: str) -> float | None:
         raise InputError(f"{option} must be a date like 2027-01-14 (got {value!r})") from None
 
 
-def to_json(be: BreakEven) -> str:
-    """The answer as results.json stores a challenger's break-even, so one schema serves both."""
-    return be.model_dump_json()
+def to_json(be: BreakEven, serving: dict | None = None) -> str:
+    """The answer as results.json stores a challenger's break-even, so one schema serves both;
+    a dedicated or self-hosted way of serving adds its own block beside it (`serving_view`)."""
+    if serving is None:
+        return be.model_dump_json()
+    return json.dumps({**be.model_dump(mode="json"), "serving": serving})
 
 
 def _payback_line(be: BreakEven) -> str:

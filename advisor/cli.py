@@ -84,11 +84,40 @@ def breakeven(
     ft_error_rate: Annotated[float, typer.Option(help="Fine-tune's error rate (0-1).")] = 0.0,
     as_of: Annotated[str | None, typer.Option(help="Day 0 of the horizon (default today).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    serving: Annotated[
+        str, typer.Option(help="serverless, dedicated (an endpoint per hour) or self-hosted.")
+    ] = "serverless",
+    endpoint_per_hour: Annotated[
+        float | None, typer.Option(help="Dedicated endpoint, USD an hour.")
+    ] = None,
+    capacity: Annotated[
+        float | None, typer.Option(help="Calls per second the dedicated endpoint serves.")
+    ] = None,
+    gpu_per_hour: Annotated[float | None, typer.Option(help="Self-hosted: USD a GPU-hour.")] = None,
+    capacity_per_gpu: Annotated[
+        float | None, typer.Option(help="Self-hosted: calls per second one GPU serves.")
+    ] = None,
+    peak_factor: Annotated[float, typer.Option(help="Peak / average calls per second.")] = 1.0,
+    training_gpu_hours: Annotated[
+        float | None, typer.Option(help="Self-hosted: GPU-hours of one training run.")
+    ] = None,
 ) -> None:
     """After how many days does a fine-tune pay for itself? No eval needed."""
-    from advisor import breakeven_view
+    from advisor import breakeven_view, serving_view
     from advisor.breakeven import break_even
     from advisor.economics import Scenario, months_to_days
+    from advisor.serving import Serverless, served_break_even
+
+    way = serving_view.from_options(
+        serving,
+        endpoint_per_hour=endpoint_per_hour,
+        capacity=capacity,
+        gpu_per_hour=gpu_per_hour,
+        capacity_per_gpu=capacity_per_gpu,
+        peak_factor=peak_factor,
+    )
+    serving_view.check_hosting_once(way, hosting_per_hour)
+    training_cost = serving_view.training_cost(way, training_cost, training_gpu_hours)
 
     day0 = _as_of(as_of)
     scenario = Scenario(
@@ -110,11 +139,16 @@ def breakeven(
         as_of=day0,
     )
     result = break_even(scenario)
+    served = None if isinstance(way, Serverless) else served_break_even(scenario, way)
     if as_json:
-        out.print_json(breakeven_view.to_json(result))
-    else:
-        for line in breakeven_view.lines(result):
+        block = None if served is None else serving_view.to_dict(scenario, way, served)
+        out.print_json(breakeven_view.to_json(result, block))
+        return
+    if served is not None:
+        for line in [*serving_view.lines(scenario, way, served), "Before hosting:"]:
             out.print(line, markup=False)
+    for line in breakeven_view.lines(result):
+        out.print(line, markup=False)
 
 
 @app.command()
@@ -129,6 +163,70 @@ def prices(
     from advisor.pricing import load_catalog, lookup
 
     out.print(entry_detail(lookup(provider, model)) if model else prices_table(load_catalog()))
+
+
+@app.command()
+def families(
+    from_results: Annotated[
+        Path | None, typer.Option("--from", help="A run's results.json: its measured tokens.")
+    ] = None,
+    incumbent: Annotated[str | None, typer.Option(help="Incumbent model (catalog).")] = None,
+    incumbent_provider: Annotated[str, typer.Option(help="Incumbent's provider.")] = "openai",
+    prompt_tokens: Annotated[float | None, typer.Option(help="Incumbent's prompt tokens.")] = None,
+    cached_share: Annotated[float, typer.Option(help="Share of them cached (0-1).")] = 0.0,
+    output_tokens: Annotated[float | None, typer.Option(help="Output tokens a call.")] = None,
+    ft_prompt_tokens: Annotated[
+        float | None, typer.Option(help="Prompt tokens of a call to the fine-tune.")
+    ] = None,
+    training_tokens: Annotated[
+        float | None, typer.Option(help="Tokens in the training file (one epoch).")
+    ] = None,
+    epochs: Annotated[float | None, typer.Option(help="Training epochs (default 3).")] = None,
+    calls_per_day: Annotated[float | None, typer.Option(help="Calls a day at the start.")] = None,
+    growth: Annotated[float | None, typer.Option(help="Monthly traffic growth.")] = None,
+    horizon_months: Annotated[float | None, typer.Option(help="Horizon in months.")] = None,
+    horizon_days: Annotated[float | None, typer.Option(help="Horizon in days.")] = None,
+    update_months: Annotated[
+        float | None, typer.Option(help="Expected months between base-model updates.")
+    ] = None,
+    one_time_cost: Annotated[float | None, typer.Option(help="Paid once, USD.")] = None,
+    error_cost: Annotated[float | None, typer.Option(help="Cost of one wrong answer.")] = None,
+    incumbent_error_rate: Annotated[
+        float | None, typer.Option(help="Incumbent's error rate (0-1).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Day 0 (default: the run's, or today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the screen as JSON.")] = False,
+) -> None:
+    """Price fine-tuning every family at every provider in the catalog, before any eval."""
+    from advisor import families_view
+    from advisor.families import screen
+
+    profile = families_view.profile(
+        from_results,
+        incumbent=incumbent,
+        incumbent_provider=incumbent_provider,
+        prompt_tokens=prompt_tokens,
+        cached_share=cached_share,
+        output_tokens=output_tokens,
+        ft_prompt_tokens=ft_prompt_tokens,
+        training_tokens=training_tokens,
+        epochs=epochs,
+        calls_per_day=calls_per_day,
+        monthly_growth=growth,
+        horizon_days=horizon_days,
+        horizon_months=horizon_months,
+        months_between_updates=update_months,
+        one_time_cost=one_time_cost,
+        error_cost=error_cost,
+        incumbent_error_rate=incumbent_error_rate,
+        as_of=None if as_of is None else _as_of(as_of),
+    )
+    result = screen(profile)
+    if as_json:
+        out.print_json(json.dumps(families_view.to_dict(result)))
+    else:
+        for line in families_view.lines(result):
+            out.print(line, markup=False, highlight=False)
 
 
 def _price_overrides(values: list[str] | None) -> dict:

@@ -8,8 +8,9 @@ provider still trains) or replaced by the incumbent's cost per call.
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from advisor.errors import InputError
@@ -44,6 +45,9 @@ class Scenario:
     retrain_cost: float | None = None
     """Charged at each end of the fine-tune's life; None means the training cost."""
     hosting_per_hour: float = 0.0
+    hosting_steps: tuple[tuple[float, float], ...] = ()
+    """(day, hosting per hour from that day on): hosting that steps up as traffic grows (GPUs
+    added, see `serving`); `hosting_per_hour` holds until the first step."""
     monthly_growth: float = 0.0
     """Monthly growth rate of traffic, compounded continuously (0.05 is 5% a month)."""
     horizon_days: float = 730.0
@@ -125,20 +129,50 @@ def calls_between(s: Scenario, a: float, b: float) -> float:
     return s.calls_per_day * growth_integral(s.monthly_growth, a, b)
 
 
+def hosting_per_hour_at(s: Scenario, t: float) -> float:
+    return next((rate for day, rate in reversed(s.hosting_steps) if day <= t), s.hosting_per_hour)
+
+
 def daily_net_saving(s: Scenario, t: float = 0.0) -> float:
     """The design's daily net saving at day t: calls x saving per call - hosting per day."""
-    return calls_at(s, t) * s.saving_per_call - s.hosting_per_day
+    return calls_at(s, t) * s.saving_per_call - hosting_per_hour_at(s, t) * 24
+
+
+def _positive_part(x: float) -> float:
+    """max(x, 0) for a number or a numpy array alike: the core imports no numpy."""
+    return (abs(x) + x) / 2
+
+
+def hosting_until(s: Scenario, t: float) -> float:
+    """Hosting paid from day 0 to day t, steps included; t may be a numpy array (the draws).
+
+    Each step adds its change of rate from its day on, so one expression serves a number and an
+    array of days alike.
+    """
+    total = s.hosting_per_day * t
+    previous = s.hosting_per_hour
+    for day, rate in s.hosting_steps:
+        total = total + (rate - previous) * 24 * _positive_part(t - day)
+        previous = rate
+    return total
 
 
 def hosting_between(s: Scenario, a: float, b: float) -> float:
-    """Hosting paid from day a to day b while the fine-tune serves (a fixed fee per hour).
+    """Hosting paid from day a to day b while the fine-tune serves, steps included.
 
     The one place hosting enters the cumulative costs; days a and b may be numpy arrays (the
-    bootstrap's draws). A fee that varies with time or traffic replaces this function and the
-    daily fee of `daily_net_saving`; `breakeven` finds the payback between steps, so a fee that
-    steps must also add its step days to the segments `breakeven.lasting_payback` walks.
+    bootstrap's draws). Between two steps the fee is constant, so `breakeven` adds the step days
+    (`hosting_segments`) to the segments `lasting_payback` walks.
     """
-    return s.hosting_per_day * (b - a)
+    if not s.hosting_steps:
+        return s.hosting_per_day * (b - a)
+    return hosting_until(s, b) - hosting_until(s, a)
+
+
+def hosting_segments(s: Scenario, a: float, b: float) -> list[tuple[float, float, float]]:
+    """(start, end, hosting per day) of each stretch of constant hosting within [a, b]."""
+    bounds = [a, *(day for day, _ in s.hosting_steps if a < day < b), b]
+    return [(lo, hi, hosting_per_hour_at(s, lo) * 24) for lo, hi in itertools.pairwise(bounds)]
 
 
 def saving_between(s: Scenario, a: float, b: float) -> float:
@@ -167,6 +201,14 @@ def _rising_part(s: Scenario, a: float, b: float) -> tuple[float, float] | None:
 
 def first_reach(s: Scenario, level: float, a: float, b: float) -> float | None:
     """First day in [a, b] by which the saving accumulated since day a reaches `level`."""
+    if s.hosting_steps:  # constant hosting between steps: search each stretch in turn
+        for lo, hi, per_day in hosting_segments(s, a, b):
+            flat = replace(s, hosting_per_hour=per_day / 24, hosting_steps=())
+            reached = first_reach(flat, level, lo, hi)
+            if reached is not None:
+                return reached
+            level -= saving_between(flat, lo, hi)
+        return None
     if level <= 0 and daily_net_saving(s, a) > 0:
         return a  # nothing left to repay, and it is saving already
     if s.monthly_growth > 0:  # keep exp() finite: growth reaches any level long before this

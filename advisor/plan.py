@@ -110,9 +110,15 @@ def _arm(
     api_key_env: str,
     params: dict[str, Any],
     template: PromptTemplate | None,
+    priced_as: str | None = None,
 ) -> Arm:
+    """`priced_as`: the catalog model an open-weight fine-tune is priced by (its base model)."""
     prices = call_prices(
-        provider, model, fine_tuned=fine_tuned, overrides=overrides, overrides_from=overrides_from
+        provider,
+        priced_as or model,
+        fine_tuned=fine_tuned,
+        overrides=overrides,
+        overrides_from=overrides_from,
     )
     return Arm(name, model, base_url, api_key_env, prices, params, template)
 
@@ -130,6 +136,7 @@ def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Ar
         api_key_env=c.api_key_env,
         params=c.params,
         template=load_template(base_dir / c.template, c.template),
+        priced_as=c.base_model,
     )
 
 
@@ -199,22 +206,28 @@ def estimate_training(
     from advisor.training import estimate
 
     overrides = assumptions.price_overrides.get(c.model) or c.prices
+    gpu = c.serving if c.serving and c.serving.training_gpu_hours is not None else None
     found = estimate(
         base_dir / c.training_file,
         c.base_model or c.model,
         provider=c.provider,
         epochs=c.epochs,
-        training_price=overrides.training if overrides else None,
+        training_price=0.0 if gpu else (overrides.training if overrides else None),
         training_price_from="the study ([candidates.prices] training)",
     )
+    if gpu:  # trained on the team's GPUs: the file is checked and counted, the hours priced
+        hours, rate = gpu.training_gpu_hours or 0.0, gpu.gpu_per_hour or 0.0
+        source, cost = f"self-hosted: {hours:g} GPU-hours x ${rate:g}", hours * rate
+    else:
+        source, cost = found.price_source, found.cost
     return res.TrainingInfo(
         file=c.training_file,
         examples=found.examples,
         epochs=found.epochs,
         billed_tokens=found.billed_tokens,
         price_per_million=found.price_per_million,
-        price_source=found.price_source,
-        cost=found.cost,
+        price_source=source,
+        cost=cost,
         warnings=list(found.warnings),
         contaminated_ids=sorted(contaminated),
     )

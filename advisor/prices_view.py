@@ -12,7 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor.errors import InputError
-from advisor.pricing import FIGURES, GROUPS, Catalog, CatalogEntry, PriceOverride, load_catalog
+from advisor.pricing import (
+    FIGURES,
+    GROUPS,
+    Catalog,
+    CatalogEntry,
+    PriceOverride,
+    describe,
+    load_catalog,
+)
 
 
 def parse_price_override(text: str) -> tuple[str, PriceOverride]:
@@ -45,6 +53,8 @@ def _show(figure: str, value: object) -> str:
         return ""
     if figure == "batch_discount":
         return f"{value:.0%}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         text = f"{value:,.4f}".rstrip("0")
         return "$" + text + "0" * (2 - len(text.split(".")[1]))
@@ -53,15 +63,24 @@ def _show(figure: str, value: object) -> str:
 
 def prices_table(catalog: Catalog) -> Table:
     """Every catalog entry on one line, for `advisor prices`."""
+    gpus = [
+        f"{g.provider} {g.gpu}: ${g.per_hour:,.2f}/hour "
+        f"({describe(tuple(catalog.sources[k] for k in g.sources))})"
+        for g in catalog.gpus
+    ]
     table = Table(
         title="Price catalog (USD per 1M tokens)",
-        caption="`advisor prices MODEL` shows each figure's sources and when they were checked.",
+        caption="\n".join(
+            ["`advisor prices MODEL` shows each figure's sources and when they were checked."]
+            + [f"Dedicated GPU, {text}" for text in gpus]
+        ),
     )
     figures = (*GROUPS["base"], *GROUPS["fine_tuning"], "shutdown", "training_cutoff")
-    for header in ("provider", "model", *figures):
+    for header in ("provider", "model", "family", *figures):
         table.add_column(header.replace("_", " "), justify="right" if header in FIGURES else "left")
     for e in catalog.models:
-        table.add_row(e.provider, e.model, *(_show(f, getattr(e, f)) for f in figures))
+        family = e.family or ""
+        table.add_row(e.provider, e.model, family, *(_show(f, getattr(e, f)) for f in figures))
     return table
 
 

@@ -28,7 +28,16 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "limits": ("training_context", "min_training_examples"),
 }
 """Names that let an entry cite one source list for several figures at once."""
-_OTHERS = ("batch_discount", "hosting_per_hour", "shutdown", "training_cutoff")
+_OTHERS = (
+    "batch_discount",
+    "hosting_per_hour",
+    "shutdown",
+    "training_cutoff",
+    "training_full",
+    "min_training_charge",
+    "adapter_at_base_price",
+    "storage_per_month",
+)
 FIGURES = (*GROUPS["base"], *GROUPS["fine_tuning"], *GROUPS["limits"], *_OTHERS)
 """Every figure an entry can carry, in the order `advisor prices MODEL` shows them."""
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -85,6 +94,20 @@ class CatalogEntry(BaseModel):
     """The base snapshot and fine-tunes built on it stop answering on this day."""
     training_cutoff: date | None = None
     """The last day the provider accepts new training jobs."""
+    family: str | None = None
+    """Model family across providers (llama-3.1, qwen-2.5, gpt-4o, ...): what `advisor families`
+    groups by."""
+    parameters_b: float | None = Field(default=None, gt=0)
+    """Parameter count in billions: the size bracket open-weight providers price by."""
+    training_full: Price | None = None
+    """Per 1M training tokens for full fine-tuning, where the provider prices it apart from
+    LoRA (`training`)."""
+    min_training_charge: Price | None = None
+    """The least a training job costs, USD (0 where the provider says there is no minimum)."""
+    adapter_at_base_price: bool | None = None
+    """A fine-tune (LoRA adapter) is served serverless at the base model's per-token prices."""
+    storage_per_month: Price | None = None
+    """What keeping a fine-tuned model costs per month, USD, whether or not it is called."""
     note: str | None = None
     """What a reader of these figures should know, such as an exception to the batch discount."""
     sources: dict[str, tuple[str, ...]] = Field(default_factory=dict)
@@ -107,6 +130,17 @@ class CatalogEntry(BaseModel):
         return self.sources.get(figure) or self.sources.get(group or "", ())
 
 
+class GpuOffer(BaseModel):
+    """A provider's price for one GPU of a dedicated deployment, per hour."""
+
+    model_config = _STRICT
+    provider: str
+    gpu: str
+    per_hour: Price
+    sources: tuple[str, ...] = Field(min_length=1)
+    note: str | None = None
+
+
 class Catalog(BaseModel):
     """The whole catalog file."""
 
@@ -114,6 +148,7 @@ class Catalog(BaseModel):
     version: Literal[1]
     sources: dict[str, Source]
     models: tuple[CatalogEntry, ...]
+    gpus: tuple[GpuOffer, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:
@@ -126,6 +161,10 @@ class Catalog(BaseModel):
                 if (entry.provider, name) in names:
                     raise ValueError(f"{entry.provider} {name} is listed twice")
                 names.add((entry.provider, name))
+        for gpu in self.gpus:
+            for key in gpu.sources:
+                if key not in self.sources:
+                    raise ValueError(f"{gpu.provider} {gpu.gpu}: unknown source {key!r}")
         return self
 
     def find(self, provider: str, model: str) -> CatalogEntry | None:
@@ -187,6 +226,7 @@ class ModelTerms:
     training_cutoff: date | None
     batch_discount: float | None
     hosting_per_hour: float | None
+    min_training_charge: float | None = None
 
 
 @cache
@@ -249,7 +289,15 @@ def call_prices(
             values[name], origins[name] = getattr(given, name), overrides_from
         elif entry is not None and getattr(entry, figure) is not None:
             values[name] = getattr(entry, figure)
-            origins[name] = f"catalog {kind}price, " + _describe(catalog.sources_of(entry, figure))
+            origins[name] = f"catalog {kind}price, " + describe(catalog.sources_of(entry, figure))
+        elif is_ft and entry and entry.adapter_at_base_price and getattr(entry, name) is not None:
+            values[name] = getattr(entry, name)
+            both = catalog.sources_of(entry, name) + catalog.sources_of(
+                entry, "adapter_at_base_price"
+            )
+            origins[name] = "catalog base price (adapters served at the base price), " + describe(
+                tuple(dict.fromkeys(both))
+            )
         elif name == "cached_input" and "input" in values:
             values[name], origins[name] = values["input"], "no cached price known, billed as input"
         else:
@@ -283,9 +331,10 @@ def model_terms(provider: str, model: str, *, overrides: PriceOverride | None = 
         hosting_per_hour=(
             entry.hosting_per_hour if given.hosting_per_hour is None else given.hosting_per_hour
         ),
+        min_training_charge=entry.min_training_charge,
     )
 
 
-def _describe(sources: tuple[Source, ...]) -> str:
+def describe(sources: tuple[Source, ...]) -> str:
     checked = ", ".join(sorted({str(s.checked) for s in sources}))
     return " + ".join(s.name for s in sources) + f" (checked {checked})"

@@ -19,6 +19,7 @@ from advisor.errors import InputError
 from advisor.evalset import EvalFields
 from advisor.pricing import PriceOverride
 from advisor.scoring import ScorerConfig
+from advisor.serving_config import ServingConfig
 
 _Closed = ConfigDict(extra="forbid")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]*$")
@@ -64,6 +65,14 @@ class Candidate(BaseModel):
     cached_share: float | None = Field(default=None, ge=0, le=1)
     """Share of this candidate's prompt tokens cached in production (the incumbent defaults to
     [traffic] cached_share); unset, the share measured in the eval is used."""
+    serving: ServingConfig | None = None
+    """How the fine-tune is served: serverless (default), a dedicated endpoint or own GPUs."""
+
+    @model_validator(mode="after")
+    def _hosting_once(self) -> Candidate:
+        if self.serving and self.serving.kind != "serverless" and self.hosting_per_hour is not None:
+            raise ValueError("give hosting_per_hour or a dedicated/self_hosted [serving], not both")
+        return self
 
     @property
     def is_fine_tune(self) -> bool:

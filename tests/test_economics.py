@@ -183,6 +183,46 @@ def test_shutdown_with_training_still_open_retrains():
     assert life.fallback_day is None
 
 
+def _stepped(first_per_hour: float, from_day_100: float) -> Scenario:
+    """$15 a day saved on 10,000 calls, $300 of training, hosting that changes on day 100."""
+    return Scenario(
+        10_000,
+        0.002,
+        0.0005,
+        training_cost=300,
+        hosting_per_hour=first_per_hour,
+        hosting_steps=((100.0, from_day_100),),
+        horizon_days=365,
+    )
+
+
+def test_hosting_steps_are_segments_of_the_lasting_payback():
+    # Hosting $24 a day until day 100, then $6 a day.
+    s = _stepped(1.0, 0.25)
+    # 300 + $9 a day lost = $1,200 behind on day 100, then $9 a day back: even on day 233.3.
+    be = break_even(s)
+    assert be.payback_days == pytest.approx(100 + 1_200 / 9)
+    assert be.simple_payback_days == pytest.approx(100 + 1_200 / 9)
+    assert be.net_saving_at_horizon == pytest.approx(9 * 265 - 1_200)
+    # The chance's draws walk the same segments: 20,000 calls save $30 a day, $6 net of the
+    # first hosting, so they repay 300 on day 50.
+    draws = Draws(np.array([10_000.0, 20_000.0]), np.zeros(2), np.full(2, 0.0015))
+    paybacks = lasting_payback(draws, s, lifecycle(s))
+    assert paybacks == pytest.approx([100 + 1_200 / 9, 50])
+
+
+def test_hosting_that_steps_up_can_undo_a_crossing():
+    # $15 a day saved, hosting $6 a day, then $24 a day from day 100: even on day 33.3 (the
+    # simple payback), $600 ahead on day 100, then $9 a day back: $1,785 behind on day 365.
+    s = _stepped(0.25, 1.0)
+    be = break_even(s)
+    assert be.simple_payback_days == pytest.approx(300 / 9)
+    assert be.first_crossing_days == pytest.approx(300 / 9)
+    assert be.payback_days is None
+    assert be.net_saving_at_horizon == pytest.approx(600 - 9 * 265)
+    assert daily_net_saving(s, 150) == pytest.approx(-9)
+
+
 def test_hosting_can_eat_the_saving():
     # $15 a day saved, hosting $1 an hour = $24 a day: never.
     be = break_even(Scenario(10_000, 0.002, 0.0005, training_cost=5_000, hosting_per_hour=1))

@@ -72,6 +72,10 @@ def test_the_example_replays_with_the_scores_of_the_simulators_rule(advisor_repl
         assert f"{candidate.name} ({candidate.model}) {accuracy[candidate.name]:g}" in (
             results.simulated_notice
         )
+    llama = next(c for c in results.candidates if c.name == "Llama 3.1 8B fine-tuned")
+    assert "catalog base price (adapters served at the base price)" in llama.prices.source
+    assert results.training["Qwen 2.5 7B self-hosted"].cost == 0.8  # 1 GPU-hour x $0.80
+    assert "simulated" in results.note
 
 
 def test_the_readme_command_and_the_ci_gate(tmp_path, monkeypatch, capsys, offline):
@@ -137,7 +141,7 @@ def test_the_example_through_the_batch_api_scores_as_the_synchronous_run(tmp_pat
     with running(SimConfig.from_toml(tmp_path / "studies/support-tickets.sim.toml")) as server:
         url = ["--base-url", server.base_url]
         assert main([*argv, *url, "--record", "--out", "recorded"]) == 0
-        assert server.stats.batches_created == 4  # one per model
+        assert server.stats.batches_created == 5  # one per model
     assert _scores(tmp_path / "recorded") == EXPECTED
     disable_socket(allow_unix_socket=True)
     try:

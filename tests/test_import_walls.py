@@ -33,12 +33,17 @@ CORE = (
     "advisor.pricing",
     "advisor.training",
     "advisor.wording",
+    "advisor.serving",
+    "advisor.serving_config",
+    "advisor.families",
 )
 VIEWS = (
     "advisor.cli",
     "advisor.report",
     "advisor.breakeven_view",
     "advisor.prices_view",
+    "advisor.serving_view",
+    "advisor.families_view",
     "advisor.markdown",
     "advisor.summary",
     "advisor.progress",

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from advisor.breakeven import payback_reason
 from advisor.decision import Analysis, ChallengerVerdict
-from advisor.report import _confusion, _costs, _examples, charts
+from advisor.report import _confusion, _costs, _examples, _families, charts
 from advisor.results import CandidateResult, Results
 from advisor.wording import days, horizon, money, number, on_day, share, volume
 
@@ -478,6 +478,7 @@ def render(results: Results, run_dir: Path | None = None) -> str:
         "totals": _totals(r),
         "scenario_rows": _scenario_rows(a),
         "examples": examples,
+        "families": _families.build(r),
         "problem_finish": _examples.PROBLEM_FINISH,
         "shade": lambda count, row_total: (
             f"{0.08 + 0.72 * count / row_total:.2f}" if row_total and count else "0"

@@ -371,7 +371,9 @@ def _warnings(
             "truncation, and billed in full"
         )
     if not encoding[1]:
-        general.append(f"tokenizer of {base} not known: tokens counted with {encoding[0]}, approx.")
+        from advisor.tokens import approximation
+
+        general.append(f"tokenizer of {base} not known: {approximation(base)}")
     low = [e.line for e in examples if e.structured]
     if low:
         general.append(
