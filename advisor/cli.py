@@ -86,9 +86,27 @@ def breakeven(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """After how many days does a fine-tune pay for itself? No eval needed."""
+    from advisor import bounds as b
     from advisor import breakeven_view
     from advisor.economics import Scenario, break_even, months_to_days
 
+    for option, value, kind in (
+        ("--calls-per-day", calls_per_day, b.CallsPerDay),
+        ("--prompt-cost", prompt_cost, b.Usd),
+        ("--ft-cost", ft_cost, b.Usd),
+        ("--training-cost", training_cost, b.Usd),
+        ("--one-time-cost", one_time_cost, b.Usd),
+        ("--growth", growth, b.Growth),
+        ("--horizon-months", horizon_months, b.HorizonMonths),
+        ("--horizon-days", horizon_days, b.HorizonDays),
+        ("--update-months", update_months, b.UpdateMonths),
+        ("--retrain-cost", retrain_cost, b.Usd),
+        ("--hosting-per-hour", hosting_per_hour, b.Usd),
+        ("--error-cost", error_cost, b.Usd),
+        ("--prompt-error-rate", prompt_error_rate, b.Share),
+        ("--ft-error-rate", ft_error_rate, b.Share),
+    ):
+        b.check_option(option, value, kind)
     day0 = _as_of(as_of)
     scenario = Scenario(
         calls_per_day=calls_per_day,

@@ -117,7 +117,10 @@ def growth_integral(growth: float, a: float, b: float) -> float:
     if growth == 0:
         return b - a
     k = math.log1p(growth) / MONTH_DAYS
-    return (math.exp(k * b) - math.exp(k * a)) / k
+    if k == 0:  # a growth so small that its rate underflows: no growth
+        return b - a
+    # expm1 keeps a tiny growth's integral close to b - a, where exp(kb) - exp(ka) would be 0
+    return math.exp(k * a) * math.expm1(k * (b - a)) / k
 
 
 def calls_between(s: Scenario, a: float, b: float) -> float:
@@ -317,8 +320,11 @@ def min_calls_per_day(s: Scenario, life_days: float) -> float | None:
     """
     if s.saving_per_call <= 0:
         return None
-    volume = growth_integral(s.monthly_growth, 0, life_days)
-    return (s.training_cost + s.hosting_per_day * life_days) / (s.saving_per_call * volume)
+    rate = s.saving_per_call * growth_integral(s.monthly_growth, 0, life_days)
+    if not rate > 0:  # a saving so small it underflows: no volume is enough
+        return None
+    needed = (s.training_cost + s.hosting_per_day * life_days) / rate
+    return needed if math.isfinite(needed) else None
 
 
 def break_even(s: Scenario) -> BreakEven:

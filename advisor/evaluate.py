@@ -21,7 +21,9 @@ from advisor.cache import ResponseCache
 from advisor.collate import RunOutput, summarize
 from advisor.decision import analyze
 from advisor.errors import FixtureMissError
+from advisor.leftovers import removed_on_bad_input
 from advisor.plan import (
+    DATASETS_CACHE,
     JUDGE,
     EvaluateOptions,
     Mode,
@@ -29,6 +31,7 @@ from advisor.plan import (
     check_api_keys,
     judge_requests,
     plan_run,
+    run_folder,
 )
 from advisor.publish import publish
 from advisor.runner import CallRequest, Completion, Progress, Runner
@@ -296,6 +299,16 @@ def run_study(
     """
     study = load_study(options.study_path)
     folder = fixtures_folder(study, options.fixtures)
+    with removed_on_bad_input(run_folder(options, study), folder, DATASETS_CACHE):
+        return _run_study(options, study, folder, progress)
+
+
+def _run_study(
+    options: EvaluateOptions,
+    study: Study,
+    folder: Path,
+    progress: Callable[[int], AbstractContextManager[Callable[[Progress], None]]] | None,
+) -> Outcome:
     if options.mode == "replay" and options.as_of is None and study.as_of is None:
         from advisor.fixtures import recorded_as_of
 

@@ -28,6 +28,8 @@ from advisor.usage import Usage
 Mode = Literal["live", "record", "replay"]
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 JUDGE = "judge"
+DATASETS_CACHE = Path(".advisor-cache") / "datasets"
+"""Where `datasets` keeps what it converts (CSV, Parquet, Hub datasets)."""
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -222,12 +224,42 @@ def _contamination(files: set[str], base_dir: Path, evalset: EvalSet) -> dict[st
     return {f: check_contamination(base_dir / f, evalset).contaminated_ids for f in files}
 
 
+def run_folder(options: EvaluateOptions, study: Study) -> Path:
+    """Where the run is written: --out, else the study's `[run] out`, else reports/<name>."""
+    if options.out:
+        return options.out
+    return (
+        options.study_path.parent / study.run.out if study.run.out else Path("reports") / study.name
+    )
+
+
+def check_scenarios(
+    study: Study,
+    arms: tuple[Arm, ...],
+    requests: list[CallRequest],
+    assumptions: Assumptions,
+    training: dict[str, res.TrainingInfo],
+) -> None:
+    """Build every challenger's cost model before anything is sent, at the estimated cost per
+    call: a figure it refuses fails the run now, not after the eval has been paid for."""
+    from advisor.analysis import scenario
+
+    cost = {arm.name: 0.0 for arm in arms}
+    for request in requests:
+        cost[request.candidate] = max(cost[request.candidate], request.estimate)
+    incumbent = study.incumbent
+    assert incumbent is not None  # the study has exactly one
+    for c in study.challengers:
+        trained = training_cost(c, assumptions, training.get(c.name)) if c.is_fine_tune else None
+        scenario(c, cost[incumbent.name], cost[c.name], None, assumptions, trained)
+
+
 def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     """Check everything that can be checked without sending a request."""
     path = options.study_path
     study = study or load_study(path)
     base_dir = path.parent
-    evalset = load_evalset(study.evalset, base_dir, cache_dir=Path(".advisor-cache") / "datasets")
+    evalset = load_evalset(study.evalset, base_dir, cache_dir=DATASETS_CACHE)
     scorer = build_scorer(study.scorer, base_dir=base_dir)
     for example in evalset.examples:
         try:
@@ -251,9 +283,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
         )
     requests = []
     estimate = 0.0
-    out = options.out or (
-        base_dir / study.run.out if study.run.out else Path("reports") / study.name
-    )
+    out = run_folder(options, study)
     spends = options.mode != "replay"  # a replay costs nothing: no estimate to make
     cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode == "live" else None
     for arm in arms:
@@ -279,7 +309,6 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
             "nothing was sent (raise --max-spend or run fewer examples)"
         )
     check_api_keys([*arms, *([judge] if judge else [])], options.mode)
-    res.prepare_out_dir(out)
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)
     fine_tunes = [c for c in study.challengers if c.is_fine_tune and c.training_file]
@@ -288,12 +317,11 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
         c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions)
         for c in fine_tunes
     }
-    for candidate in study.challengers:
-        if candidate.is_fine_tune:  # fails now if it cannot be costed
-            training_cost(candidate, assumptions, training.get(candidate.name))
-    if study.traffic.batch_share:  # so does a production batch price nobody knows
+    if study.traffic.batch_share:  # a production batch price nobody knows fails now
         for candidate in study.candidates:
             batch_discount(candidate, assumptions)
+    check_scenarios(study, arms, requests, assumptions, training)
+    res.prepare_out_dir(out)
     return Plan(
         study,
         path,

@@ -7,7 +7,6 @@ price is an error the user fixes with an override, never a silent $0.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -19,10 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 from rich.table import Table
 from rich.text import Text
 
+from advisor.bounds import MAX_PRICE
 from advisor.errors import InputError, UnknownModelError
 from advisor.usage import Usage, call_cost
 
-Price = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Price = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
 """USD per 1M tokens (or per hour, for hosting)."""
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -303,8 +303,10 @@ def parse_price_override(text: str) -> tuple[str, PriceOverride]:
             value = float(part)
         except ValueError:
             raise InputError(f"--price {text!r}: {label} price {part!r} is not a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise InputError(f"--price {text!r}: {label} price {part} must be a number >= 0")
+        if not 0 <= value <= MAX_PRICE:  # NaN fails too
+            raise InputError(
+                f"--price {text!r}: {label} price {part} must be between 0 and {MAX_PRICE:g}"
+            )
         prices[name] = value
     return model.strip(), PriceOverride(**prices)
 
