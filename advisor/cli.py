@@ -219,6 +219,8 @@ def evaluate(
 
     for line in run_lines(outcome):
         out.print(line, markup=False)
+    for line in outcome.stopped:
+        err.print(f"stopped: {line}", markup=False, soft_wrap=True)
     from advisor.gate import failures
 
     failed = failures(outcome.results, fail_on or [], expect_verdict)

@@ -20,7 +20,7 @@ from advisor import results as res
 from advisor.cache import ResponseCache
 from advisor.collate import RunOutput, summarize
 from advisor.decision import analyze
-from advisor.errors import FixtureMissError
+from advisor.errors import FixtureMissError, RefusedError
 from advisor.leftovers import removed_on_bad_input
 from advisor.plan import (
     DATASETS_CACHE,
@@ -42,6 +42,8 @@ from advisor.study import Study, load_study
 class Outcome:
     results: res.Results
     path: Path
+    stopped: tuple[str, ...] = ()
+    """Why candidates were stopped early, one line each (provider's message and a hint)."""
 
     @property
     def exit_code(self) -> int:
@@ -259,7 +261,8 @@ async def _run(
             cache.close()
         for client in clients.values():
             await client.close()
-    return RunOutput(completions, judged, progress, runner.stopped_at_cap, listed)
+    halted = tuple(runner.halted.values())
+    return RunOutput(completions, judged, progress, runner.stopped_at_cap, listed, halted)
 
 
 def evaluate(
@@ -281,12 +284,29 @@ def evaluate(
             batch,
         )
     )
+    stopped = _halt_lines(plan, output)
     results, rows = summarize(plan, output, wire.mode, started, datetime.now(UTC))
+    if stopped:
+        results.status = "partial"
     results.analysis = analyze(
         results, replace(plan.assumptions, listed_shutdowns=results.listed_models)
     )
     path = publish(results, plan.out, rows)
-    return Outcome(results, path)
+    return Outcome(results, path, stopped)
+
+
+def _halt_lines(plan: Plan, output: RunOutput) -> tuple[str, ...]:
+    """One line per stopped candidate; a refusal of every request is bad input (exit 2)."""
+    key_envs = {arm.name: arm.api_key_env for arm in plan.arms}
+    if plan.judge is not None:
+        key_envs[JUDGE] = plan.judge.api_key_env
+    lines = tuple(
+        h.line(key_envs.get(h.candidate, key_envs.get(JUDGE, "the api_key_env")))
+        for h in output.halted
+    )
+    if lines and not any(c.ok for c in output.completions):
+        raise RefusedError("nothing was answered, nothing billed: " + "; ".join(lines))
+    return lines
 
 
 def run_study(
