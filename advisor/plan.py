@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from advisor import results as res
 from advisor.analysis import Assumptions, batch_discount, training_cost
+from advisor.bounds import Usd, check_option
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
@@ -97,7 +98,17 @@ class Plan:
 
 
 def _endpoint(configured: str | None, options: EvaluateOptions) -> str:
-    return (options.base_url or configured or OPENAI_BASE_URL).rstrip("/")
+    url = (options.base_url or configured or OPENAI_BASE_URL).rstrip("/")
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+        valid = valid and (parts.port or 1) > 0  # a port that is no number raises here
+    except ValueError:
+        valid = False
+    if not valid:
+        where = "--base-url" if options.base_url else "base_url"
+        raise InputError(f"{where} {url!r} is not an http(s) URL (e.g. https://api.openai.com/v1)")
+    return url
 
 
 def _arm(
@@ -257,6 +268,7 @@ def check_scenarios(
 def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     """Check everything that can be checked without sending a request."""
     path = options.study_path
+    check_option("--max-spend", options.max_spend, Usd)
     study = study or load_study(path)
     base_dir = path.parent
     evalset = load_evalset(study.evalset, base_dir, cache_dir=DATASETS_CACHE)
