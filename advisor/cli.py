@@ -32,6 +32,8 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False)
 
 DEBUG_VAR = "ADVISOR_DEBUG"
+_invocation: list[str] = []
+"""The arguments `advisor` was run with, for the resume command an interrupted run prints."""
 
 
 @app.callback()
@@ -194,6 +196,9 @@ def evaluate(
     expect_verdict: Annotated[
         str | None, typer.Option(help="Exit 1 unless the verdict is this (CI).")
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="No live progress line (it shows on a terminal only).")
+    ] = False,
 ) -> int:
     """Run the eval set through every candidate, score it and write results.json."""
     from advisor.errors import InputError
@@ -214,7 +219,13 @@ def evaluate(
         fixtures=fixtures,
         batch=batch,
     )
-    outcome = run_study(options, lambda total: progress_bar(err, total))
+    try:
+        outcome = run_study(options, lambda total: progress_bar(err, total, quiet))
+    except KeyboardInterrupt:
+        from advisor.interrupted import kept_line
+
+        err.print(kept_line(options, _invocation), markup=False, soft_wrap=True)
+        return 130
     from advisor.summary import run_lines
 
     for line in run_lines(outcome):
@@ -414,6 +425,7 @@ def fixtures_check(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; an `AdvisorError` or a usage error becomes one line on stderr."""
     command = typer.main.get_command(app)
+    _invocation[:] = sys.argv[1:] if argv is None else argv
     try:
         result = command.main(args=argv, prog_name="advisor", standalone_mode=False)
     except AdvisorError as exc:

@@ -51,8 +51,9 @@ class Endpoint:
 
 
 @contextmanager
-def serving(answer: Callable[[str], Answer]) -> Iterator[Endpoint]:
-    """Serve on 127.0.0.1 (an ephemeral port); `answer(tag)` scripts each chat completion."""
+def serving(answer: Callable[[str], Answer], delay: float = 0.0) -> Iterator[Endpoint]:
+    """Serve on 127.0.0.1 (an ephemeral port); `answer(tag)` scripts each chat completion,
+    sent after `delay` seconds."""
     endpoint = Endpoint("")
 
     async def chat(request: web.Request) -> web.Response:
@@ -61,6 +62,7 @@ def serving(answer: Callable[[str], Answer]) -> Iterator[Endpoint]:
         tag = unquote(request.headers.get("x-advisor-request", ""))
         endpoint.tags.append(tag)
         status, body = answer(tag)
+        await asyncio.sleep(delay)
         return web.json_response(body, status=status)
 
     async def models(request: web.Request) -> web.Response:
