@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -396,7 +397,7 @@ def fixtures_check(
 
     loaded = load_study(study)
     folder = fixtures_folder(loaded, fixtures)
-    plan = plan_run(EvaluateOptions(study_path=study, mode="replay"), loaded)
+    plan = plan_run(EvaluateOptions(study_path=study, mode="replay"), loaded, writes=False)
     store = fx.FixtureStore(folder)
     redactor = fx.Redactor(loaded.fixtures.redact)
     if batch:  # recorded by batch input file: one changed request misses its whole file
@@ -427,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     _invocation[:] = sys.argv[1:] if argv is None else argv
     try:
-        result = command.main(args=argv, prog_name="advisor", standalone_mode=False)
+        result = _warned(command.main, args=argv, prog_name="advisor", standalone_mode=False)
     except AdvisorError as exc:
         if os.environ.get(DEBUG_VAR):
             raise
@@ -445,6 +446,17 @@ def main(argv: list[str] | None = None) -> int:
         err.print("aborted")
         return 130
     return result if isinstance(result, int) else 0
+
+
+def _warned(call: Callable[..., object], **kwargs: object) -> object:
+    """Run `call`, then print the warnings the core gathered (torn lines it repaired)."""
+    from advisor.jsonlines import drain
+
+    try:
+        return call(**kwargs)
+    finally:
+        for warning in drain():
+            err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
 def run() -> None:

@@ -265,8 +265,9 @@ def check_scenarios(
         scenario(c, cost[incumbent.name], cost[c.name], None, assumptions, trained)
 
 
-def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
-    """Check everything that can be checked without sending a request."""
+def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool = True) -> Plan:
+    """Check everything that can be checked without sending a request; `writes=False` (a
+    check of the fixtures) leaves the run folder alone."""
     path = options.study_path
     check_option("--max-spend", options.max_spend, Usd)
     study = study or load_study(path)
@@ -333,7 +334,8 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
         for candidate in study.candidates:
             batch_discount(candidate, assumptions)
     check_scenarios(study, arms, requests, assumptions, training)
-    res.prepare_out_dir(out)
+    if writes:
+        res.prepare_out_dir(out)
     return Plan(
         study,
         path,
