@@ -180,6 +180,14 @@ def evaluate(
     replay: Annotated[
         bool, typer.Option("--replay", help="Serve every request from the fixtures, offline.")
     ] = False,
+    re_record: Annotated[
+        bool,
+        typer.Option(
+            "--re-record",
+            help="Record everything again (--record re-uses what is recorded); the new fixtures "
+            "replace the old only when the run completes.",
+        ),
+    ] = False,
     fixtures: Annotated[
         Path | None, typer.Option(help="Fixtures folder (default fixtures/<study name>).")
     ] = None,
@@ -206,8 +214,9 @@ def evaluate(
     from advisor.evaluate import EvaluateOptions, run_study
     from advisor.progress import progress_bar
 
+    record = record or re_record
     if record and replay:
-        raise InputError("choose --record or --replay, not both")
+        raise InputError("choose --record (or --re-record) or --replay, not both")
     options = EvaluateOptions(
         study_path=study,
         mode="record" if record else "replay" if replay else "live",
@@ -219,6 +228,7 @@ def evaluate(
         as_of=_as_of(as_of) if as_of else None,
         fixtures=fixtures,
         batch=batch,
+        fresh=re_record,
     )
     try:
         outcome = run_study(options, lambda total: progress_bar(err, total, quiet))

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 TAG_HEADER = "x-advisor-request"
 """Names candidate, example and repeat on every request: fixtures are keyed by it."""
+REUSED_HEADER = "x-advisor-reused"
+"""Set on a response a recording served from its fixtures instead of sending the request: the
+runner counts it as re-used, not as sent or spent."""
 KEEPALIVE_EXPIRY = 5.0
 """Seconds an idle connection is kept (httpx2's default)."""
 

@@ -34,6 +34,7 @@ from advisor.plan import (
     run_folder,
 )
 from advisor.publish import publish
+from advisor.rerecord import aside, rerecording
 from advisor.runner import CallRequest, Completion, Progress, Runner
 from advisor.study import Study, load_study
 
@@ -74,12 +75,18 @@ def fixtures_folder(study: Study, given: Path | None) -> Path:
 
 @contextmanager
 def open_wire(
-    plan: Plan, mode: Mode, folder: Path, concurrency: int, batch: bool = False
+    plan: Plan,
+    mode: Mode,
+    folder: Path,
+    concurrency: int,
+    batch: bool = False,
+    fresh: bool = False,
 ) -> Iterator[Wire]:
     """The wire of a run: live, recording to `folder`, or replaying from it.
 
     Replay checks every request against the fixtures first: a request with no recording is an
-    error naming its example, before anything runs.
+    error naming its example, before anything runs. A `fresh` recording is written aside and
+    replaces `folder` only when the run completes (advisor.rerecord).
     """
     if mode == "live":
         yield Wire()
@@ -89,6 +96,10 @@ def open_wire(
     from advisor.runner import VirtualClock
 
     redactor = fx.Redactor(plan.study.fixtures.redact)
+    if mode == "record" and fresh:
+        with rerecording(folder) as aside, open_wire(plan, mode, aside, concurrency) as wire:
+            yield wire
+        return
     store = fx.FixtureStore(folder)
     if mode == "record":
         urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
@@ -319,7 +330,7 @@ def run_study(
     """
     study = load_study(options.study_path)
     folder = fixtures_folder(study, options.fixtures)
-    with removed_on_bad_input(run_folder(options, study), folder, DATASETS_CACHE):
+    with removed_on_bad_input(run_folder(options, study), folder, aside(folder), DATASETS_CACHE):
         return _run_study(options, study, folder, progress)
 
 
@@ -336,7 +347,7 @@ def _run_study(
     plan = plan_run(options, study)
     workers = options.concurrency or study.run.concurrency
     with (
-        open_wire(plan, options.mode, folder, workers, options.batch) as wire,
+        open_wire(plan, options.mode, folder, workers, options.batch, options.fresh) as wire,
         (progress or _no_progress)(len(plan.requests)) as update,
     ):
         return evaluate(

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from advisor.client import TAG_HEADER
+from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import FixtureMissError, InputError
 from advisor.jsonlines import JsonLines, cut
 from advisor.runner import RETRY_STATUSES, CallRequest
@@ -324,9 +324,13 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
             key = exchange_key(tag, request.method, path, scrub.value(body))
             # Recorded by an interrupted earlier recording: not sent again. A GET always goes out:
             # it is free, and a polled status moves on, each poll recorded as the next attempt.
-            done = store.complete(key) if request.method != "GET" else None
+            # The models listing is recorded once, not once per run.
+            polled = request.method == "GET" and tag != MODELS_TAG
+            done = store.complete(key) if not polled else None
             if done is not None:
-                return _response(done, httpx2)
+                response = _response(done, httpx2)
+                response.headers[REUSED_HEADER] = "1"
+                return response
             attempt = len(store.by_key.get(key, []))
             base = {
                 "key": key,

@@ -52,6 +52,9 @@ class EvaluateOptions:
     """Fixtures folder for --record and --replay (default fixtures/<study name>)."""
     batch: bool = False
     """Send through each endpoint's Batch API (advisor.batch): the batch price, within 24 h."""
+    fresh: bool = False
+    """With --record: record everything again, into a folder beside the fixtures that replaces
+    them only once the recording is complete."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cache import ResponseCache
-from advisor.client import TAG_HEADER
+from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import InputError, RunError
 from advisor.pricing import CallPrices
 from advisor.refusals import UNREACHABLE_DEADLINE, Halt, Refusal, refusal
@@ -523,9 +523,11 @@ class Runner:
                 pacer.learn(headers, _counted_tokens(request.body, body))
             if body is not None:
                 self._answered.add(request.candidate)
+                reused = headers is not None and headers.get(REUSED_HEADER) == "1"
                 completion = Completion.answered(
-                    request, body, latency_ms=latency_ms, attempts=attempt, from_cache=False
+                    request, body, latency_ms=latency_ms, attempts=attempt, from_cache=reused
                 )
+                progress.cached += reused  # served by the fixtures a recording resumes from
                 self._committed += completion.cost - reserved
                 if completion.cost > self._dearest.get(request.candidate, 0.0):
                     self._dearest[request.candidate] = completion.cost

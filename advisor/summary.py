@@ -26,8 +26,12 @@ def run_lines(outcome: Outcome) -> list[str]:
         for c in a.challengers:
             lines.append(f"  {c.name}: {c.status}")
     run = r.run
+    if run.mode == "record":  # what the fixtures gave back was not sent, nor paid again
+        counts = f"{run.from_cache} re-used from the fixtures, {run.requests - run.from_cache} sent"
+    else:
+        counts = f"{run.from_cache} from the cache"
     lines.append(
-        f"{run.requests} requests ({run.from_cache} from the cache, {run.retries} retries), "
+        f"{run.requests} requests ({counts}, {run.retries} retries), "
         f"spent {money(run.spend)} in {run.duration_s:.1f} s; status {r.status}"
     )
     if run.stopped_at_spend_cap:
