@@ -375,9 +375,10 @@ def _eval_set_for_overlap(path: Path, input_fields: list[str] | None):
     """An eval set from a study's [evalset], or from a data file and its input fields."""
     from advisor.errors import InputError
     from advisor.evalset import EvalFields, load_evalset
+    from advisor.folders import datasets_cache
     from advisor.study import load_study
 
-    cache = Path(".advisor-cache") / "datasets"
+    cache = datasets_cache(path)
     if path.suffix == ".toml":
         return load_evalset(load_study(path).evalset, path.parent, cache_dir=cache)
     if not input_fields:
@@ -402,11 +403,12 @@ def fixtures_check(
 ) -> int:
     """List the study's requests with no recording and the recordings no request uses."""
     from advisor import fixtures as fx
-    from advisor.evaluate import EvaluateOptions, fixtures_folder, plan_run
+    from advisor.evaluate import EvaluateOptions, plan_run
+    from advisor.folders import fixtures_folder
     from advisor.study import load_study
 
     loaded = load_study(study)
-    folder = fixtures_folder(loaded, fixtures)
+    folder = fixtures_folder(study, loaded.name, fixtures)
     plan = plan_run(EvaluateOptions(study_path=study, mode="replay"), loaded, writes=False)
     store = fx.FixtureStore(folder)
     redactor = fx.Redactor(loaded.fixtures.redact)

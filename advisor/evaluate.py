@@ -21,9 +21,9 @@ from advisor.cache import ResponseCache
 from advisor.collate import RunOutput, summarize
 from advisor.decision import analyze
 from advisor.errors import FixtureMissError, RefusedError
+from advisor.folders import datasets_cache, fixtures_folder
 from advisor.leftovers import removed_on_bad_input
 from advisor.plan import (
-    DATASETS_CACHE,
     JUDGE,
     EvaluateOptions,
     Mode,
@@ -67,10 +67,6 @@ class Wire:
         """Only live runs use the response cache: a recording must see every exchange, and a
         replay must depend on nothing but the fixtures."""
         return self.mode == "live"
-
-
-def fixtures_folder(study: Study, given: Path | None) -> Path:
-    return given or Path("fixtures") / study.name
 
 
 @contextmanager
@@ -329,8 +325,9 @@ def run_study(
     A replay reuses the recorded `as_of` when neither the study nor the options give one.
     """
     study = load_study(options.study_path)
-    folder = fixtures_folder(study, options.fixtures)
-    with removed_on_bad_input(run_folder(options, study), folder, aside(folder), DATASETS_CACHE):
+    folder = fixtures_folder(options.study_path, study.name, options.fixtures)
+    made = (run_folder(options, study), folder, aside(folder), datasets_cache(options.study_path))
+    with removed_on_bad_input(*made):
         return _run_study(options, study, folder, progress)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from advisor.folders import fixtures_folder
 from advisor.plan import EvaluateOptions, run_folder
 from advisor.study import load_study
 
@@ -24,7 +25,7 @@ def kept_line(options: EvaluateOptions, argv: list[str]) -> str:
     """One line: how many exchanges are kept and where, and the command that resumes."""
     study = load_study(options.study_path)
     if options.mode == "record":
-        folder = options.fixtures or Path("fixtures") / study.name
+        folder = fixtures_folder(options.study_path, study.name, options.fixtures)
         kept = f"{_lines(folder, '*.jsonl')} recorded exchange(s) kept in {folder}"
     elif options.mode == "live":
         cache = run_folder(options, study) / "cache"

@@ -19,6 +19,7 @@ from advisor.bounds import Usd, check_option
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
+from advisor.folders import datasets_cache, reports_folder
 from advisor.pricing import CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
 from advisor.runner import CallRequest, Completion
@@ -29,8 +30,6 @@ from advisor.usage import Usage
 Mode = Literal["live", "record", "replay"]
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 JUDGE = "judge"
-DATASETS_CACHE = Path(".advisor-cache") / "datasets"
-"""Where `datasets` keeps what it converts (CSV, Parquet, Hub datasets)."""
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -239,12 +238,13 @@ def _contamination(files: set[str], base_dir: Path, evalset: EvalSet) -> dict[st
 
 
 def run_folder(options: EvaluateOptions, study: Study) -> Path:
-    """Where the run is written: --out, else the study's `[run] out`, else reports/<name>."""
+    """Where the run is written: --out, else the study's `[run] out`, else reports/<name> in
+    the study's project folder (advisor.folders)."""
     if options.out:
         return options.out
-    return (
-        options.study_path.parent / study.run.out if study.run.out else Path("reports") / study.name
-    )
+    if study.run.out:
+        return options.study_path.parent / study.run.out
+    return reports_folder(options.study_path, study.name)
 
 
 def check_scenarios(
@@ -275,7 +275,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
     check_option("--max-spend", options.max_spend, Usd)
     study = study or load_study(path)
     base_dir = path.parent
-    evalset = load_evalset(study.evalset, base_dir, cache_dir=DATASETS_CACHE)
+    evalset = load_evalset(study.evalset, base_dir, cache_dir=datasets_cache(path))
     scorer = build_scorer(study.scorer, base_dir=base_dir)
     for example in evalset.examples:
         try:
