@@ -45,6 +45,8 @@ class Outcome:
     path: Path
     stopped: tuple[str, ...] = ()
     """Why candidates were stopped early, one line each (provider's message and a hint)."""
+    listing_failed: tuple[str, ...] = ()
+    """Endpoints whose models listing failed: their shutdown dates are the catalog's."""
 
     @property
     def exit_code(self) -> int:
@@ -135,10 +137,11 @@ def _shutdown_date(value: Any) -> date | None:
         return None
 
 
-async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
+async def _listed_models(clients: dict[str, Any], failed: list[str]) -> dict[str, date]:
     """Shutdown dates the endpoints list (GET /models), where they give one.
 
-    Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's.
+    Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's,
+    and is noted in `failed` for the run summary.
     """
     import httpx2
 
@@ -147,12 +150,20 @@ async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
 
     found: dict[str, date] = {}
     for client in clients.values():
+        where = f"{client.base_url}/models"
         try:
             response = await client.get_json("/models", {TAG_HEADER: MODELS_TAG})
             if response.status_code != 200:
+                failed.append(f"{where}: HTTP {response.status_code}")
                 continue
-            listing = json.loads(response.content).get("data") or []
-        except (httpx2.TransportError, ValueError, AttributeError):
+            listing = json.loads(response.content).get("data")
+            if not isinstance(listing, list):
+                raise ValueError("no list of models in the answer")
+        except httpx2.TransportError as exc:
+            failed.append(f"{where}: {type(exc).__name__} {exc}".strip())
+            continue
+        except (ValueError, AttributeError) as exc:
+            failed.append(f"{where}: not a models listing ({exc})")
             continue
         for model in listing:
             if isinstance(model, dict) and (when := _shutdown_date(model.get("shutdown_date"))):
@@ -224,8 +235,11 @@ async def _run(
     concurrency: int,
     on_progress: Callable[[Progress], None],
     batch: bool = False,
+    listing_failed: list[str] | None = None,
 ) -> RunOutput:
     from advisor.client import build_client
+
+    listing_failed = [] if listing_failed is None else listing_failed
 
     arms = [*plan.arms, *([plan.judge] if plan.judge else [])]
     keys = check_api_keys(arms, wire.mode)
@@ -251,7 +265,7 @@ async def _run(
     )
     progress = Progress(total=len(plan.requests))
     try:
-        listed = await _listed_models(clients) if wire.lists_models else {}
+        listed = await _listed_models(clients, listing_failed) if wire.lists_models else {}
         if batch:
             completions, judged = await _run_batches(
                 plan, wire, clients, cache, progress, on_progress
@@ -282,6 +296,7 @@ def evaluate(
     """Run a planned study and write its results; the caller maps the outcome to an exit code."""
     wire = wire or Wire()
     started = datetime.now(UTC)
+    listing_failed: list[str] = []
     output = asyncio.run(
         _run(
             plan,
@@ -289,6 +304,7 @@ def evaluate(
             concurrency or plan.study.run.concurrency,
             on_progress or (lambda p: None),
             batch,
+            listing_failed,
         )
     )
     stopped = _halt_lines(plan, output)
@@ -299,7 +315,7 @@ def evaluate(
         results, replace(plan.assumptions, listed_shutdowns=results.listed_models)
     )
     path = publish(results, plan.out, rows)
-    return Outcome(results, path, stopped)
+    return Outcome(results, path, stopped, tuple(listing_failed))
 
 
 def _halt_lines(plan: Plan, output: RunOutput) -> tuple[str, ...]:

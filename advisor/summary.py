@@ -42,5 +42,7 @@ def run_lines(outcome: Outcome) -> list[str]:
         lines.append(
             f"{run.errors} example(s) in error: see {outcome.path.parent / 'examples.jsonl'}"
         )
+    for failed in outcome.listing_failed:
+        lines.append(f"Models listing failed at {failed}: shutdown dates from the catalog")
     lines.append(f"Wrote {outcome.path}")
     return lines

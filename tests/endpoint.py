@@ -51,9 +51,13 @@ class Endpoint:
 
 
 @contextmanager
-def serving(answer: Callable[[str], Answer], delay: float = 0.0) -> Iterator[Endpoint]:
+def serving(
+    answer: Callable[[str], Answer],
+    delay: float = 0.0,
+    models: Answer = (200, {"object": "list", "data": []}),
+) -> Iterator[Endpoint]:
     """Serve on 127.0.0.1 (an ephemeral port); `answer(tag)` scripts each chat completion,
-    sent after `delay` seconds."""
+    sent after `delay` seconds; `models` is the answer to GET /v1/models."""
     endpoint = Endpoint("")
 
     async def chat(request: web.Request) -> web.Response:
@@ -65,9 +69,9 @@ def serving(answer: Callable[[str], Answer], delay: float = 0.0) -> Iterator[End
         await asyncio.sleep(delay)
         return web.json_response(body, status=status)
 
-    async def models(request: web.Request) -> web.Response:
+    async def listing(request: web.Request) -> web.Response:
         endpoint.requests += 1
-        return web.json_response({"object": "list", "data": []})
+        return web.json_response(models[1], status=models[0])
 
     async def other(request: web.Request) -> web.Response:
         endpoint.requests += 1
@@ -75,7 +79,7 @@ def serving(answer: Callable[[str], Answer], delay: float = 0.0) -> Iterator[End
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)
-    app.router.add_get("/v1/models", models)
+    app.router.add_get("/v1/models", listing)
     app.router.add_route("*", "/{tail:.*}", other)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
