@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +21,10 @@ from typer._click.exceptions import NoArgsIsHelpError
 
 from advisor.errors import AdvisorError
 from advisor.gate import FailOn
+
+if TYPE_CHECKING:  # imported inside the commands that use them, for a fast start-up
+    from advisor.plan import EvaluateOptions
+    from advisor.results import Results
 
 app = typer.Typer(
     help="Measure whether fine-tuning a model pays off against prompting a base model.",
@@ -208,6 +212,13 @@ def evaluate(
     quiet: Annotated[
         bool, typer.Option("--quiet", help="No live progress line (it shows on a terminal only).")
     ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="results.json that --fail-on regression compares against (default: the run "
+            "folder's results.json as it was before this run, if any)."
+        ),
+    ] = None,
 ) -> int:
     """Run the eval set through every candidate, score it and write results.json."""
     from advisor.errors import InputError
@@ -230,6 +241,7 @@ def evaluate(
         batch=batch,
         fresh=re_record,
     )
+    before = _baseline(options, baseline) if FailOn.regression in (fail_on or []) else None
     try:
         outcome = run_study(options, lambda total: progress_bar(err, total, quiet))
     except KeyboardInterrupt:
@@ -245,10 +257,22 @@ def evaluate(
         err.print(f"stopped: {line}", markup=False, soft_wrap=True)
     from advisor.gate import failures
 
-    failed = failures(outcome.results, fail_on or [], expect_verdict)
+    failed = failures(outcome.results, fail_on or [], expect_verdict, before)
     for line in failed:
         err.print(f"fail: {line}", markup=False, soft_wrap=True)
     return 1 if failed else outcome.exit_code
+
+
+def _baseline(options: EvaluateOptions, given: Path | None) -> Results | None:
+    """The results --fail-on regression compares against, read before the run replaces them."""
+    from advisor import results as res
+    from advisor.plan import run_folder
+    from advisor.study import load_study
+
+    if given is not None:
+        return res.load(given)
+    path = run_folder(options, load_study(options.study_path)) / res.RESULTS_FILE
+    return res.load(path) if path.exists() else None
 
 
 @app.command()
@@ -257,7 +281,16 @@ def simulate(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
 ) -> None:
-    """Serve a local OpenAI-compatible simulated endpoint (for tests, demos and fixtures)."""
+    """Serve a local OpenAI-compatible simulated endpoint (for tests, demos and fixtures).
+
+    CONFIG keys (TOML, closed to unknown keys): models.<id>: accuracy, mode (answer or judge),
+    latency_ms, jitter_ms, prompt_cache, served_model, shutdown_date, owned_by, rpm, tpm;
+    answer_key (key = answer, inline); answer_file: path, key_field, answer_field; labels;
+    key_pattern; judge_pattern; require_api_key; rpm; tpm; burst_seconds; faults: rate, kinds
+    (429, 500, 503, drop, malformed), max_per_request, retry_after_s; batch: validating_polls,
+    in_progress_polls, finalizing_polls, failure_rate, expire_after_polls, expiring_batches,
+    max_requests. The README describes each one.
+    """
     from advisor.errors import InputError
     from advisor.simulator import SimConfig, serve
 
@@ -293,6 +326,13 @@ def report(
         list[str] | None,
         typer.Option(help="MODEL=INPUT,CACHED,OUTPUT in USD per 1M tokens; repeatable."),
     ] = None,
+    batch_discount: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="MODEL=FRACTION: the Batch API's discount for a model the catalog has none "
+            "for (0.5 = half price), for --batch-share; repeatable."
+        ),
+    ] = None,
     as_of: Annotated[str | None, typer.Option(help="Day 0 of the cost model (ISO date).")] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: beside the run).")
@@ -313,6 +353,7 @@ def report(
         batch_share=batch_share,
         as_of=_as_of(as_of) if as_of else None,
         price_overrides=_price_overrides(price),
+        batch_discounts=dict(_batch_discount(v) for v in batch_discount or []),
     )
     run_dir = results_file.parent
     target = out_dir or rc.default_out(run_dir)
@@ -329,6 +370,20 @@ def report(
     out.print(f"Verdict: {a.verdict} (review by {a.review_by}): {a.summary}", markup=False)
     out.print(f"Wrote {path}", markup=False)
     return 0
+
+
+def _batch_discount(text: str) -> tuple[str, float]:
+    """`--batch-discount MODEL=FRACTION`."""
+    from advisor.errors import InputError
+
+    model, equals, value = text.rpartition("=")
+    try:
+        fraction = float(value)
+    except ValueError:
+        fraction = None
+    if not equals or not model.strip() or fraction is None:
+        raise InputError(f"--batch-discount {text!r}: expected MODEL=FRACTION, e.g. m=0.5")
+    return model.strip(), fraction
 
 
 @app.command("estimate-training")

@@ -59,7 +59,9 @@ def test_the_readme_command_and_the_ci_gate(tmp_path, monkeypatch, capsys, offli
     assert {"results.json", "examples.jsonl", "summary.md"} <= {p.name for p in run.iterdir()}
     assert "**Verdict: `fine_tune`**" in (run / "summary.md").read_text()
     argv = ["evaluate", "studies/support-tickets.toml", "--replay", "--fail-on", "regression"]
-    assert main(argv) == 1  # the zero-shot challenger is worse than the margin
+    assert main(argv) == 0  # against the run it replaces: nothing got worse
+    capsys.readouterr()
+    assert main([*argv, "--out", "fresh"]) == 1  # no baseline: a vetoed challenger fails
     assert "fail: quality regression: gpt-4o-mini zero-shot" in capsys.readouterr().err
     argv = [
         "evaluate",
