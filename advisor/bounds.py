@@ -9,6 +9,7 @@ cost model can reach finite: 1e12 calls x 2^600 growth x 1e6 USD a call is about
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -31,6 +32,10 @@ MIN_UPDATE_MONTHS = 1 / MONTH_DAYS
 MAX_SECONDS = 7 * 86400.0
 """Timeouts, retry deadlines and poll intervals: a week at most."""
 
+FIRST_AS_OF = date(1970, 1, 1)
+LAST_AS_OF = date(9000, 12, 31)
+"""Day 0 of the cost model: a horizon, a review date and a shutdown after it must still be dates."""
+
 CallsPerDay = Annotated[float, Field(ge=0, le=MAX_CALLS_PER_DAY, allow_inf_nan=False)]
 Usd = Annotated[float, Field(ge=0, le=MAX_USD, allow_inf_nan=False)]
 Growth = Annotated[float, Field(gt=-1, le=MAX_GROWTH, allow_inf_nan=False)]
@@ -42,6 +47,7 @@ UpdateMonths = Annotated[
 ]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Seconds = Annotated[float, Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False)]
+AsOf = Annotated[date, Field(ge=FIRST_AS_OF, le=LAST_AS_OF)]
 
 _ADAPTERS: dict[Any, TypeAdapter] = {}
 

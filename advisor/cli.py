@@ -47,14 +47,18 @@ def _root() -> None:
 
 
 def _as_of(value: str | None) -> date:
+    from advisor.bounds import FIRST_AS_OF, LAST_AS_OF
     from advisor.errors import InputError
 
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InputError(f"--as-of must be a date like 2026-11-28 (got {value!r})") from None
+    if not FIRST_AS_OF <= day <= LAST_AS_OF:
+        raise InputError(f"--as-of must be between {FIRST_AS_OF} and {LAST_AS_OF} (got {value})")
+    return day
 
 
 @app.command()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from advisor.bounds import (
+    AsOf,
     CallsPerDay,
     Growth,
     HorizonDays,
@@ -173,7 +173,7 @@ class Study(BaseModel):
     description: str = ""
     note: str = ""
     """Shown prominently in reports, e.g. where the answers came from."""
-    as_of: date | None = None
+    as_of: AsOf | None = None
     """Day 0 of the cost model; default: the day of a live or recording run."""
     evalset: EvalFields
     scorer: ScorerConfig

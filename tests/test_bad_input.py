@@ -74,6 +74,7 @@ STUDIES = {
     "fine-tune not costed": {"candidates": INC + FT.replace("training_cost = 500\n", "")},
     "unknown model unpriced": {"candidates": INC + FT.replace(FINE_TUNE, "mystery-model")},
     "price override inf": ft("prices = {input = inf, output = 1}"),
+    "as_of past the last date": {"head": 'name = "tickets"\nas_of = 9999-12-31\n'},
     "unknown key": {"head": 'name = "tickets"\nas_of = 2026-11-28\ncolour = "red"\n'},
     "bad TOML": {"head": 'name = "tickets\n'},
     "template variable missing": {
@@ -98,6 +99,7 @@ OPTIONS = {
     "--base-url bad port": ["--base-url", "http://127.0.0.1:99999999/v1"],
     "--concurrency 0": ["--concurrency", "0"],
     "--as-of not a date": ["--as-of", "yesterday"],
+    "--as-of 9999-12-31": ["--as-of", "9999-12-31"],
     "--record and --replay": ["--record", "--replay"],
     "--replay without fixtures": ["--replay"],
     "--fixtures missing folder": ["--replay", "--fixtures", "nowhere"],

@@ -132,3 +132,14 @@ def test_which_errors_no_retry_can_fix(status, body, stops):
         assert found is None
     else:
         assert found is not None and found.stops(answered=False) is stops
+
+
+def test_a_tls_failure_is_reported_quickly_with_its_url(study_dir, capsys):
+    with serving(lambda tag: ok()) as endpoint:  # plain HTTP: a TLS handshake fails
+        url = endpoint.base_url.replace("http://", "https://")
+        started = time.perf_counter()
+        code = main(["evaluate", "study.toml", "--base-url", url])
+        elapsed = time.perf_counter() - started
+    err = capsys.readouterr().err
+    assert code == 2 and elapsed < 30
+    assert url in err and "cannot reach the endpoint" in err and err.count("\n") == 1
