@@ -14,6 +14,9 @@ from endpoint import ok, serving
 
 from advisor.cli import main
 
+EXAMPLE = Path(__file__).resolve().parent.parent / "reports/support-tickets/results.json"
+LLAMA = "tallyboard/Meta-Llama-3.1-8B-Instruct-tickets"
+
 INC = (
     f'[[candidates]]\nname = "incumbent"\nrole = "incumbent"\nmodel = "{INCUMBENT}"\n'
     'template = "few.jinja"\nparams = {temperature = 0, max_tokens = 5}\n'
@@ -106,61 +109,20 @@ OPTIONS = {
     "unknown option": ["--no-such-option"],
 }
 
+REPORT = ["report", str(EXAMPLE), "--out", "recost"]
+BREAKEVEN = ["breakeven", "--calls-per-day", "1e4", "--prompt-cost", "0.002", "--ft-cost", "0.0005"]
+
 OTHER_COMMANDS = {
-    "breakeven growth 1e308": [
-        "breakeven",
-        "--calls-per-day",
-        "1e4",
-        "--prompt-cost",
-        "0.002",
-        "--ft-cost",
-        "0.0005",
-        "--growth",
-        "1e308",
-    ],
-    "breakeven horizon 1e308": [
-        "breakeven",
-        "--calls-per-day",
-        "1e4",
-        "--prompt-cost",
-        "0.002",
-        "--ft-cost",
-        "0.0005",
-        "--horizon-days",
-        "1e308",
-    ],
-    "breakeven calls inf": [
-        "breakeven",
-        "--calls-per-day",
-        "inf",
-        "--prompt-cost",
-        "0.002",
-        "--ft-cost",
-        "0.0005",
-        "--json",
-    ],
-    "breakeven cost nan": [
-        "breakeven",
-        "--calls-per-day",
-        "1e4",
-        "--prompt-cost",
-        "nan",
-        "--ft-cost",
-        "0.0005",
-        "--json",
-    ],
-    "breakeven error rate 2": [
-        "breakeven",
-        "--calls-per-day",
-        "1e4",
-        "--prompt-cost",
-        "0.002",
-        "--ft-cost",
-        "0.0005",
-        "--ft-error-rate",
-        "2",
-    ],
+    "breakeven growth 1e308": [*BREAKEVEN, "--growth", "1e308"],
+    "breakeven horizon 1e308": [*BREAKEVEN, "--horizon-days", "1e308"],
+    "breakeven calls inf": [*BREAKEVEN, "--calls-per-day", "inf", "--json"],
+    "breakeven cost nan": [*BREAKEVEN, "--prompt-cost", "nan", "--json"],
+    "breakeven error rate 2": [*BREAKEVEN, "--ft-error-rate", "2"],
+    "breakeven as-of 9999-12-31": [*BREAKEVEN, "--as-of", "9999-12-31"],
     "report missing file": ["report", "nowhere/results.json"],
+    "report horizon 1e308": [*REPORT, "--horizon-days", "1e308"],
+    "report growth inf": [*REPORT, "--growth", "inf"],
+    "report batch discount 1": [*REPORT, "--batch-share", "0.5", "--batch-discount", f"{LLAMA}=1"],
     "fixtures check missing study": ["fixtures", "check", "nowhere.toml"],
     "evaluate missing study": ["evaluate", "nowhere.toml"],
 }

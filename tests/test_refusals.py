@@ -102,13 +102,22 @@ def test_a_refusal_after_answers_stops_that_candidate_and_marks_the_run_partial(
     assert sum(t.startswith("ft/") for t in endpoint.tags) == 11
 
 
-def test_a_refused_connection_is_reported_quickly_with_its_url(study_dir, capsys):
-    with socket.socket() as s:  # a port nobody listens on
+def _free_port() -> int:
+    with socket.socket() as s:  # bound, then closed: nobody listens there
         s.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-    started = time.perf_counter()
-    code = main(["evaluate", "study.toml", "--base-url", url])
-    elapsed = time.perf_counter() - started
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("failure", ["refused", "tls"])
+def test_an_unreachable_endpoint_is_reported_quickly_with_its_url(study_dir, capsys, failure):
+    with serving(lambda tag: ok()) as endpoint:
+        if failure == "refused":
+            url = f"http://127.0.0.1:{_free_port()}/v1"
+        else:  # https to a plain HTTP server: the TLS handshake fails
+            url = endpoint.base_url.replace("http://", "https://")
+        started = time.perf_counter()
+        code = main(["evaluate", "study.toml", "--base-url", url])
+        elapsed = time.perf_counter() - started
     err = capsys.readouterr().err
     assert code == 2 and elapsed < 30
     assert url in err and "cannot reach the endpoint" in err and err.count("\n") == 1
@@ -132,14 +141,3 @@ def test_which_errors_no_retry_can_fix(status, body, stops):
         assert found is None
     else:
         assert found is not None and found.stops(answered=False) is stops
-
-
-def test_a_tls_failure_is_reported_quickly_with_its_url(study_dir, capsys):
-    with serving(lambda tag: ok()) as endpoint:  # plain HTTP: a TLS handshake fails
-        url = endpoint.base_url.replace("http://", "https://")
-        started = time.perf_counter()
-        code = main(["evaluate", "study.toml", "--base-url", url])
-        elapsed = time.perf_counter() - started
-    err = capsys.readouterr().err
-    assert code == 2 and elapsed < 30
-    assert url in err and "cannot reach the endpoint" in err and err.count("\n") == 1
