@@ -44,7 +44,8 @@ def progress_bar(
                 task,
                 completed=p.done,
                 total=p.total,
-                detail=f"errors {p.errors}  retries {p.retries}  429s {p.rate_limited}"
+                detail="  ".join(f"{name} {n}/{of}" for name, (n, of) in p.by_candidate.items())
+                + f"  errors {p.errors}  retries {p.retries}  429s {p.rate_limited}"
                 f"  tokens {p.tokens:,}  ${p.spent:,.4f}"
                 + (f"  cached {p.cached}" if p.cached else ""),
             )

@@ -21,7 +21,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,6 +158,8 @@ class Progress:
     cached: int = 0
     retries: int = 0
     rate_limited: int = 0
+    by_candidate: dict[str, list[int]] = field(default_factory=dict)
+    """Answered (or failed) and total requests per candidate, for the live line."""
 
 
 class Clock:
@@ -400,6 +402,8 @@ class Runner:
         """Answer every request; the result is in the order of `requests`."""
         results: list[Completion | None] = [None] * len(requests)
         todo: list[int] = []
+        for request in requests:
+            progress.by_candidate.setdefault(request.candidate, [0, 0])[1] += 1
         for i, request in enumerate(requests):
             entry = self.cache.get(request.key) if self.cache else None
             if entry is None:
@@ -483,6 +487,7 @@ class Runner:
 
     def _count(self, progress: Progress, completion: Completion) -> None:
         progress.done += 1
+        progress.by_candidate[completion.candidate][0] += 1
         progress.errors += completion.error is not None
         progress.tokens += completion.usage.prompt_tokens + completion.usage.completion_tokens
         progress.spent += 0.0 if completion.from_cache else completion.cost

@@ -19,7 +19,9 @@ def test_progress_line_shows_retries_429s_and_spend_on_a_terminal_only(terminal,
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=terminal, width=160)
     with progress_bar(console, 10, quiet) as update:
-        update(Progress(total=10, done=4, errors=1, spent=0.25, retries=3, rate_limited=2))
+        progress = Progress(total=10, done=4, errors=1, spent=0.25, retries=3, rate_limited=2)
+        progress.by_candidate = {"incumbent": [3, 5], "ft": [1, 5]}
+        update(progress)
     text = buffer.getvalue()
     assert (
         "4/10" in text and "retries 3" in text and "429s 2" in text and "$0.2500" in text
