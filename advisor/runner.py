@@ -43,6 +43,8 @@ PACE_SHARE = 0.95
 """Requests are spaced to use this share of a rate limit the endpoint announces."""
 PROGRESS_EVERY = 0.1
 """Seconds between progress callbacks (the first and last are always made)."""
+CANNOT_CONNECT = "cannot connect: "
+"""How a refused connection, an unknown host or a failed TLS handshake begins its error."""
 _DURATION = re.compile(
     r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?"
     r"(?:(\d+(?:\.\d+)?)ms)?$"
@@ -552,13 +554,14 @@ class Runner:
                 self._reached.add(request.base_url)
             wait = retry_after(headers) or _backoff(attempt)
             deadline = self.retry_deadline
-            if status is None and request.base_url not in self._reached:
+            unreachable = error.startswith(CANNOT_CONNECT) and request.base_url not in self._reached
+            if unreachable:
                 deadline = min(deadline, UNREACHABLE_DEADLINE)
             if not retryable or self.clock.now() + wait - started > deadline:
                 self._committed -= reserved
                 if found is not None and found.stops(request.candidate in self._answered):
                     self._halt(request, found.describe(), found)
-                elif status is None and request.base_url not in self._reached:
+                elif unreachable:
                     self._halt(request, f"cannot reach the endpoint: {error}", None)
                 return Completion.failed(request, error, attempt)
             progress.retries += 1
@@ -578,6 +581,9 @@ class Runner:
             response = await client.post_json(
                 "/chat/completions", payload, {TAG_HEADER: request.tag}
             )
+        except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
+            reason = _short(str(exc)) or type(exc).__name__
+            return f"{CANNOT_CONNECT}{reason}", None, None, None, True, None
         except httpx2.TimeoutException:
             return "timed out", None, None, None, True, None
         except httpx2.TransportError as exc:
