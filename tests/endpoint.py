@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,9 +56,10 @@ def serving(
     answer: Callable[[str], Answer],
     delay: float = 0.0,
     models: Answer = (200, {"object": "list", "data": []}),
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[Endpoint]:
     """Serve on 127.0.0.1 (an ephemeral port); `answer(tag)` scripts each chat completion,
-    sent after `delay` seconds; `models` is the answer to GET /v1/models."""
+    sent after `delay` seconds; `models` is the answer to GET /v1/models; `tls` serves HTTPS."""
     endpoint = Endpoint("")
 
     async def chat(request: web.Request) -> web.Response:
@@ -88,10 +90,10 @@ def serving(
     async def start() -> web.AppRunner:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
-        endpoint.base_url = f"http://127.0.0.1:{port}/v1"
+        endpoint.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/v1"
         return runner
 
     runner = asyncio.run_coroutine_threadsafe(start(), loop).result()

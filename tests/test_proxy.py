@@ -83,3 +83,28 @@ def test_a_failed_models_listing_is_shown_in_the_run_summary(study_dir, capsys):
         assert main(["evaluate", "study.toml", "--base-url", endpoint.base_url]) == 0
     out = capsys.readouterr().out
     assert f"Models listing failed at {endpoint.base_url}/models: HTTP 403" in out
+
+
+def test_a_custom_ca_bundle_in_ssl_cert_file_is_trusted(study_dir, monkeypatch, capsys):
+    import ssl
+    import subprocess
+
+    from endpoint import ok, serving
+
+    cert, key = study_dir / "ca.pem", study_dir / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    with serving(lambda tag: ok(), tls=tls) as endpoint:
+        argv = ["evaluate", "study.toml", "--base-url", endpoint.base_url, "--out", "run"]
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        assert main(argv) == 2  # an unknown CA: the endpoint cannot be reached
+        assert "cannot reach the endpoint" in capsys.readouterr().err
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        assert main(argv) == 0
+        assert len(endpoint.tags) == 120
