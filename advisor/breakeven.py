@@ -12,6 +12,7 @@ a scenario is an array of one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -92,7 +93,7 @@ def _turn(d: Draws, hosting_per_day: float) -> np.ndarray:
     """
     rate = d.calls_per_day * d.saving_per_call
     k = np.log1p(d.monthly_growth)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t0 = np.log(hosting_per_day / rate) * eco.MONTH_DAYS / k
     ok = (rate > 0) & (hosting_per_day > 0) & (k != 0) & np.isfinite(t0)
     return np.where(ok, t0, np.nan)
@@ -126,14 +127,16 @@ def lasting_payback(d: Draws, s: eco.Scenario, life: eco.Lifecycle) -> np.ndarra
         t0 = _turn(sub, eco.hosting_per_hour_at(s, a) * 24)
         inside = (t0 > a) & (t0 < b)
         at_turn = np.where(inside, _gap(sub, s, life, np.where(inside, t0, a)), -np.inf)
-        lo = np.where(at_turn > 0, t0, a)
         found = (at_turn > 0) | (_gap(sub, s, life, a) > 0)
-        hi = np.full(idx.size, b)
+        if not found.any():  # most segments of a fine-tune that pays: nothing to bisect
+            continue
+        sub, lo = sub.take(np.flatnonzero(found)), np.where(at_turn > 0, t0, a)[found]
+        hi = np.full(lo.size, b)
         for _ in range(_BISECT):
             mid = (lo + hi) / 2
             above = _gap(sub, s, life, mid) > 0
             lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
-        result[idx[found]] = hi[found]
+        result[idx[found]] = hi
         pending[idx[found]] = False
     result[pending] = 0.0
     return result
@@ -203,7 +206,7 @@ def _min_calls(s: eco.Scenario, life: eco.Lifecycle) -> float | None:
     served = s.horizon_days if life.fallback_day is None else life.fallback_day
     owed = s.upfront_cost + s.retrain_charge * len(life.retrain_days)
     owed += eco.hosting_between(s, 0.0, served)
-    return owed / (s.saving_per_call * eco.growth_integral(s.monthly_growth, 0, served))
+    return _volume_for(owed, s.saving_per_call * eco.growth_integral(s.monthly_growth, 0, served))
 
 
 def _training_min_calls(s: eco.Scenario, life_days: float) -> float | None:
@@ -211,7 +214,18 @@ def _training_min_calls(s: eco.Scenario, life_days: float) -> float | None:
     if s.saving_per_call <= 0:
         return None
     volume = eco.growth_integral(s.monthly_growth, 0, life_days)
-    return (s.training_cost + eco.hosting_between(s, 0.0, life_days)) / (s.saving_per_call * volume)
+    return _volume_for(
+        s.training_cost + eco.hosting_between(s, 0.0, life_days), s.saving_per_call * volume
+    )
+
+
+def _volume_for(owed: float, saved_per_unit: float) -> float | None:
+    """The day-0 volume at which `owed` is saved, or None when a saving so small that it
+    underflows (or a horizon of no length) makes every volume too small."""
+    if not saved_per_unit > 0:
+        return None
+    needed = owed / saved_per_unit
+    return needed if math.isfinite(needed) else None
 
 
 def simple_payback(s: eco.Scenario, cost: float) -> float | None:

@@ -1,7 +1,8 @@
 """The response cache: every answer that reached disk is never paid for again.
 
 An append-only JSONL file in the run folder, one line per successful response, flushed as each
-response arrives; a line torn by a kill is ignored on the next load. Errors are not cached.
+response arrives; a line torn by a kill is dropped with a warning and cut off before the next
+write, any other damaged line is named (advisor.jsonlines). Errors are not cached.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import hashlib
 import json
 from pathlib import Path
 from typing import IO, Any
+
+from advisor.errors import InputError
+from advisor.jsonlines import JsonLines, cut
 
 
 def request_key(base_url: str, body: dict[str, Any], repeat: int) -> str:
@@ -35,14 +39,15 @@ class ResponseCache:
         self._offsets: dict[str, int] = {}
         self._reader: IO[bytes] | None = None
         self._file: IO[bytes] | None = None
+        self._torn_at: int | None = None
         if path.exists():
-            with path.open("rb") as f:
-                offset = 0
-                for line in f:
-                    key = _key_of(line)
-                    if key is not None:
-                        self._offsets[key] = offset
-                    offset += len(line)
+            lines = JsonLines(path, "response cache")
+            for line in lines:
+                key = _key_of(line.value)
+                if key is None:
+                    raise InputError(f"{path}:{line.number}: not a cached response")
+                self._offsets[key] = line.offset
+            self._torn_at = lines.torn_at
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -71,6 +76,8 @@ class ResponseCache:
         entry = {"key": key, "tag": tag, "latency_ms": latency_ms, "body": body}
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists():
+                cut(self.path, self._torn_at)
             self._file = self.path.open("ab")
             end = self._file.seek(0, 2)
             if end and not _ends_line(self.path):
@@ -88,14 +95,11 @@ class ResponseCache:
                 f.close()
 
 
-def _key_of(line: bytes) -> str | None:
-    """The key of a whole entry line; None for a line cut short by an interrupted run."""
-    try:
-        entry = json.loads(line)
-        key = entry["key"]
-        entry["body"]
-    except (ValueError, KeyError, TypeError):
+def _key_of(entry: Any) -> str | None:
+    """The key of an entry; None when it is not one."""
+    if not isinstance(entry, dict) or "body" not in entry:
         return None
+    key = entry.get("key")
     return key if isinstance(key, str) else None
 
 

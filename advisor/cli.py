@@ -10,9 +10,10 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +21,10 @@ from typer._click.exceptions import NoArgsIsHelpError
 
 from advisor.errors import AdvisorError
 from advisor.gate import FailOn
+
+if TYPE_CHECKING:  # imported inside the commands that use them, for a fast start-up
+    from advisor.plan import EvaluateOptions
+    from advisor.results import Results
 
 app = typer.Typer(
     help="Measure whether fine-tuning a model pays off against prompting a base model.",
@@ -32,6 +37,8 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False)
 
 DEBUG_VAR = "ADVISOR_DEBUG"
+_invocation: list[str] = []
+"""The arguments `advisor` was run with, for the resume command an interrupted run prints."""
 
 
 @app.callback()
@@ -40,14 +47,18 @@ def _root() -> None:
 
 
 def _as_of(value: str | None) -> date:
+    from advisor.bounds import FIRST_AS_OF, LAST_AS_OF
     from advisor.errors import InputError
 
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InputError(f"--as-of must be a date like 2026-11-28 (got {value!r})") from None
+    if not FIRST_AS_OF <= day <= LAST_AS_OF:
+        raise InputError(f"--as-of must be between {FIRST_AS_OF} and {LAST_AS_OF} (got {value})")
+    return day
 
 
 @app.command()
@@ -103,11 +114,32 @@ def breakeven(
     ] = None,
 ) -> None:
     """After how many days does a fine-tune pay for itself? No eval needed."""
+    from advisor import bounds as b
     from advisor import breakeven_view, serving_view
     from advisor.breakeven import break_even
     from advisor.economics import Scenario, months_to_days
     from advisor.serving import Serverless, served_break_even
 
+    for option, value, kind in (
+        ("--calls-per-day", calls_per_day, b.CallsPerDay),
+        ("--prompt-cost", prompt_cost, b.Usd),
+        ("--ft-cost", ft_cost, b.Usd),
+        ("--training-cost", training_cost, b.Usd),
+        ("--one-time-cost", one_time_cost, b.Usd),
+        ("--growth", growth, b.Growth),
+        ("--horizon-months", horizon_months, b.HorizonMonths),
+        ("--horizon-days", horizon_days, b.HorizonDays),
+        ("--update-months", update_months, b.UpdateMonths),
+        ("--retrain-cost", retrain_cost, b.Usd),
+        ("--hosting-per-hour", hosting_per_hour, b.Usd),
+        ("--error-cost", error_cost, b.Usd),
+        ("--prompt-error-rate", prompt_error_rate, b.Share),
+        ("--ft-error-rate", ft_error_rate, b.Share),
+        ("--endpoint-per-hour", endpoint_per_hour, b.Usd),
+        ("--gpu-per-hour", gpu_per_hour, b.Usd),
+        ("--training-gpu-hours", training_gpu_hours, b.Usd),
+    ):
+        b.check_option(option, value, kind)
     way = serving_view.from_options(
         serving,
         endpoint_per_hour=endpoint_per_hour,
@@ -118,7 +150,6 @@ def breakeven(
     )
     serving_view.check_hosting_once(way, hosting_per_hour)
     training_cost = serving_view.training_cost(way, training_cost, training_gpu_hours)
-
     day0 = _as_of(as_of)
     scenario = Scenario(
         calls_per_day=calls_per_day,
@@ -259,6 +290,14 @@ def evaluate(
     replay: Annotated[
         bool, typer.Option("--replay", help="Serve every request from the fixtures, offline.")
     ] = False,
+    re_record: Annotated[
+        bool,
+        typer.Option(
+            "--re-record",
+            help="Record everything again (--record re-uses what is recorded); the new fixtures "
+            "replace the old only when the run completes.",
+        ),
+    ] = False,
     fixtures: Annotated[
         Path | None, typer.Option(help="Fixtures folder (default fixtures/<study name>).")
     ] = None,
@@ -276,14 +315,25 @@ def evaluate(
     expect_verdict: Annotated[
         str | None, typer.Option(help="Exit 1 unless the verdict is this (CI).")
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="No live progress line (it shows on a terminal only).")
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="results.json that --fail-on regression compares against (default: the run "
+            "folder's results.json as it was before this run, if any)."
+        ),
+    ] = None,
 ) -> int:
     """Run the eval set through every candidate, score it and write results.json."""
     from advisor.errors import InputError
     from advisor.evaluate import EvaluateOptions, run_study
     from advisor.progress import progress_bar
 
+    record = record or re_record
     if record and replay:
-        raise InputError("choose --record or --replay, not both")
+        raise InputError("choose --record (or --re-record) or --replay, not both")
     options = EvaluateOptions(
         study_path=study,
         mode="record" if record else "replay" if replay else "live",
@@ -295,18 +345,40 @@ def evaluate(
         as_of=_as_of(as_of) if as_of else None,
         fixtures=fixtures,
         batch=batch,
+        fresh=re_record,
     )
-    outcome = run_study(options, lambda total: progress_bar(err, total))
+    before = _baseline(options, baseline) if FailOn.regression in (fail_on or []) else None
+    try:
+        outcome = run_study(options, lambda total: progress_bar(err, total, quiet))
+    except KeyboardInterrupt:
+        from advisor.interrupted import kept_line
+
+        err.print(kept_line(options, _invocation), markup=False, soft_wrap=True)
+        return 130
     from advisor.summary import run_lines
 
     for line in run_lines(outcome):
         out.print(line, markup=False)
+    for line in outcome.stopped:
+        err.print(f"stopped: {line}", markup=False, soft_wrap=True)
     from advisor.gate import failures
 
-    failed = failures(outcome.results, fail_on or [], expect_verdict)
+    failed = failures(outcome.results, fail_on or [], expect_verdict, before)
     for line in failed:
         err.print(f"fail: {line}", markup=False, soft_wrap=True)
     return 1 if failed else outcome.exit_code
+
+
+def _baseline(options: EvaluateOptions, given: Path | None) -> Results | None:
+    """The results --fail-on regression compares against, read before the run replaces them."""
+    from advisor import results as res
+    from advisor.plan import run_folder
+    from advisor.study import load_study
+
+    if given is not None:
+        return res.load(given)
+    path = run_folder(options, load_study(options.study_path)) / res.RESULTS_FILE
+    return res.load(path) if path.exists() else None
 
 
 @app.command()
@@ -315,7 +387,16 @@ def simulate(
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
 ) -> None:
-    """Serve a local OpenAI-compatible simulated endpoint (for tests, demos and fixtures)."""
+    """Serve a local OpenAI-compatible simulated endpoint (for tests, demos and fixtures).
+
+    CONFIG keys (TOML, closed to unknown keys): models.<id>: accuracy, mode (answer or judge),
+    latency_ms, jitter_ms, prompt_cache, served_model, shutdown_date, owned_by, rpm, tpm;
+    answer_key (key = answer, inline); answer_file: path, key_field, answer_field; labels;
+    key_pattern; judge_pattern; require_api_key; rpm; tpm; burst_seconds; faults: rate, kinds
+    (429, 500, 503, drop, malformed), max_per_request, retry_after_s; batch: validating_polls,
+    in_progress_polls, finalizing_polls, failure_rate, expire_after_polls, expiring_batches,
+    max_requests. The README describes each one.
+    """
     from advisor.errors import InputError
     from advisor.simulator import SimConfig, serve
 
@@ -359,6 +440,13 @@ def report(
         list[str] | None,
         typer.Option(help="MODEL=INPUT,CACHED,OUTPUT in USD per 1M tokens; repeatable."),
     ] = None,
+    batch_discount: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="MODEL=FRACTION: the Batch API's discount for a model the catalog has none "
+            "for (0.5 = half price), for --batch-share; repeatable."
+        ),
+    ] = None,
     as_of: Annotated[str | None, typer.Option(help="Day 0 of the cost model (ISO date).")] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder to write (default: beside the run).")
@@ -381,6 +469,7 @@ def report(
         batch_share=batch_share,
         as_of=_as_of(as_of) if as_of else None,
         price_overrides=_price_overrides(price),
+        batch_discounts=dict(_batch_discount(v) for v in batch_discount or []),
     )
     run_dir = results_file.parent
     target = out_dir or rc.default_out(run_dir)
@@ -397,6 +486,20 @@ def report(
     out.print(f"Verdict: {a.verdict} (review by {a.review_by}): {a.summary}", markup=False)
     out.print(f"Wrote {path}", markup=False)
     return 0
+
+
+def _batch_discount(text: str) -> tuple[str, float]:
+    """`--batch-discount MODEL=FRACTION`."""
+    from advisor.errors import InputError
+
+    model, equals, value = text.rpartition("=")
+    try:
+        fraction = float(value)
+    except ValueError:
+        fraction = None
+    if not equals or not model.strip() or fraction is None:
+        raise InputError(f"--batch-discount {text!r}: expected MODEL=FRACTION, e.g. m=0.5")
+    return model.strip(), fraction
 
 
 @app.command("estimate-training")
@@ -444,9 +547,10 @@ def _eval_set_for_overlap(path: Path, input_fields: list[str] | None):
     """An eval set from a study's [evalset], or from a data file and its input fields."""
     from advisor.errors import InputError
     from advisor.evalset import EvalFields, load_evalset
+    from advisor.folders import datasets_cache
     from advisor.study import load_study
 
-    cache = Path(".advisor-cache") / "datasets"
+    cache = datasets_cache(path)
     if path.suffix == ".toml":
         return load_evalset(load_study(path).evalset, path.parent, cache_dir=cache)
     if not input_fields:
@@ -597,12 +701,13 @@ def fixtures_check(
 ) -> int:
     """List the study's requests with no recording and the recordings no request uses."""
     from advisor import fixtures as fx
-    from advisor.evaluate import EvaluateOptions, fixtures_folder, plan_run
+    from advisor.evaluate import EvaluateOptions, plan_run
+    from advisor.folders import fixtures_folder
     from advisor.study import load_study
 
     loaded = load_study(study)
-    folder = fixtures_folder(loaded, fixtures)
-    plan = plan_run(EvaluateOptions(study_path=study, mode="replay"), loaded)
+    folder = fixtures_folder(study, loaded.name, fixtures)
+    plan = plan_run(EvaluateOptions(study_path=study, mode="replay"), loaded, writes=False)
     store = fx.FixtureStore(folder)
     redactor = fx.Redactor(loaded.fixtures.redact)
     if batch:  # recorded by batch input file: one changed request misses its whole file
@@ -631,8 +736,9 @@ def fixtures_check(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; an `AdvisorError` or a usage error becomes one line on stderr."""
     command = typer.main.get_command(app)
+    _invocation[:] = sys.argv[1:] if argv is None else argv
     try:
-        result = command.main(args=argv, prog_name="advisor", standalone_mode=False)
+        result = _warned(command.main, args=argv, prog_name="advisor", standalone_mode=False)
     except AdvisorError as exc:
         if os.environ.get(DEBUG_VAR):
             raise
@@ -650,6 +756,17 @@ def main(argv: list[str] | None = None) -> int:
         err.print("aborted")
         return 130
     return result if isinstance(result, int) else 0
+
+
+def _warned(call: Callable[..., object], **kwargs: object) -> object:
+    """Run `call`, then print the warnings the core gathered (torn lines it repaired)."""
+    from advisor.jsonlines import drain
+
+    try:
+        return call(**kwargs)
+    finally:
+        for warning in drain():
+            err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
 def run() -> None:

@@ -13,6 +13,10 @@ the same underneath: httpx2 requests and responses (so the recording wrapper see
 and httpcore2's `AsyncHTTPConnection` (so respx, which patches it, serves every replayed request).
 Everything else (`GET /models`, the SDK's typed methods) goes through an `openai.AsyncOpenAI`
 built on first use over the same transport, with its retries off (the runner owns them).
+
+Company networks: a URL the environment sends through a proxy (HTTPS_PROXY, HTTP_PROXY,
+ALL_PROXY, minus NO_PROXY, read as httpx reads them) goes through httpx2's own transport to that
+proxy; TLS trusts SSL_CERT_FILE / SSL_CERT_DIR when set (httpx2's default context).
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ if TYPE_CHECKING:
 
 TAG_HEADER = "x-advisor-request"
 """Names candidate, example and repeat on every request: fixtures are keyed by it."""
+REUSED_HEADER = "x-advisor-reused"
+"""Set on a response a recording served from its fixtures instead of sending the request: the
+runner counts it as re-used, not as sent or spent."""
 KEEPALIVE_EXPIRY = 5.0
 """Seconds an idle connection is kept (httpx2's default)."""
 
@@ -58,6 +65,9 @@ def _transport_class() -> type:
             self._slots = asyncio.Semaphore(max(1, limit))
             self._idle: dict[tuple, list[httpcore2.AsyncHTTPConnection]] = {}
             self._ssl_context: Any = None
+            self._limit = max(1, limit)
+            self._proxies = _environment_proxies()
+            self._via: dict[str, httpx2.AsyncHTTPTransport] = {}  # by proxy URL
 
         async def _take(self, origin: Any) -> httpcore2.AsyncHTTPConnection:
             """The last connection given back for `origin` that is still open, or a new one."""
@@ -76,8 +86,26 @@ def _transport_class() -> type:
                 origin, ssl_context=ssl_context, keepalive_expiry=KEEPALIVE_EXPIRY
             )
 
+        def _proxied(self, url: httpx2.URL) -> httpx2.AsyncHTTPTransport | None:
+            """httpx2's own transport through the proxy the environment names for `url`."""
+            proxy = next((p for pattern, p in self._proxies if pattern.matches(url)), None)
+            if proxy is None:
+                return None
+            via = self._via.get(proxy)
+            if via is None:
+                limits = httpx2.Limits(max_connections=self._limit)
+                via = self._via[proxy] = httpx2.AsyncHTTPTransport(
+                    proxy=proxy, limits=limits, trust_env=True
+                )
+            return via
+
         async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
             url = request.url
+            if self._proxies and (via := self._proxied(url)) is not None:
+                async with self._slots:
+                    response = await via.handle_async_request(request)
+                    await response.aread()
+                    return response
             core = httpcore2.Request(
                 method=request.method,
                 url=httpcore2.URL(
@@ -118,10 +146,24 @@ def _transport_class() -> type:
         async def aclose(self) -> None:
             connections = [c for idle in self._idle.values() for c in idle]
             self._idle = {}
+            for via in self._via.values():
+                await _quietly(via.aclose())
             for connection in connections:
                 await _quietly(connection.aclose())
 
     return PooledTransport
+
+
+def _environment_proxies() -> list[tuple[Any, str]]:
+    """HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY as httpx reads them: (pattern, proxy)
+    pairs, most specific first, a pattern NO_PROXY exempts mapping to no proxy at all."""
+    from httpx2._utils import URLPattern, get_environment_proxies
+
+    found = get_environment_proxies().items()
+    mounts = sorted(((URLPattern(k), v) for k, v in found), key=lambda mount: mount[0])
+    if all(proxy is None for _, proxy in mounts):
+        return []
+    return [(pattern, proxy) for pattern, proxy in mounts]
 
 
 def _key(origin: Any) -> tuple[bytes, bytes, int]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from advisor import results as res
 from advisor.plan import JUDGE, Arm, Mode, Plan
+from advisor.refusals import Halt
 from advisor.runner import Completion, Progress
 from advisor.scoring import JudgeScorer, LocalScorer
 from advisor.simulated import notice, simulated
@@ -25,6 +26,8 @@ class RunOutput:
     stopped: bool
     """Stopped at the spend cap."""
     listed_models: dict[str, date]
+    halted: tuple[Halt, ...] = ()
+    """Candidates the runner stopped sending to: refused, or their endpoint unreachable."""
 
 
 def _score(

@@ -121,7 +121,10 @@ def growth_integral(growth: float, a: float, b: float) -> float:
     if growth == 0:
         return b - a
     k = math.log1p(growth) / MONTH_DAYS
-    return (math.exp(k * b) - math.exp(k * a)) / k
+    if k == 0:  # a growth so small that its rate underflows: no growth
+        return b - a
+    # expm1 keeps a tiny growth's integral close to b - a, where exp(kb) - exp(ka) would be 0
+    return math.exp(k * a) * math.expm1(k * (b - a)) / k
 
 
 def calls_between(s: Scenario, a: float, b: float) -> float:

@@ -7,6 +7,7 @@ with its `exit_code`. Any other exception is a bug and keeps its traceback.
     ├── InputError               a study, eval set, template, price or option is wrong
     ├── UnknownModelError        a model has no price in the catalog and none was given
     ├── FixtureMissError         replay met a request that was never recorded
+    ├── RefusedError             every endpoint refused (or could not be reached): nothing billed
     └── RunError                 exit 1: the run itself failed (spend cap, unwritable output)
 """
 
@@ -27,6 +28,10 @@ class UnknownModelError(AdvisorError):
 
 class FixtureMissError(AdvisorError):
     """A replayed request has no recording."""
+
+
+class RefusedError(AdvisorError):
+    """No request was answered: a key, model or parameter refused, or no endpoint reachable."""
 
 
 class RunError(AdvisorError):

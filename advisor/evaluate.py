@@ -20,7 +20,9 @@ from advisor import results as res
 from advisor.cache import ResponseCache
 from advisor.collate import RunOutput, summarize
 from advisor.decision import analyze
-from advisor.errors import FixtureMissError
+from advisor.errors import FixtureMissError, RefusedError
+from advisor.folders import datasets_cache, fixtures_folder
+from advisor.leftovers import removed_on_bad_input
 from advisor.plan import (
     JUDGE,
     EvaluateOptions,
@@ -29,8 +31,10 @@ from advisor.plan import (
     check_api_keys,
     judge_requests,
     plan_run,
+    run_folder,
 )
 from advisor.publish import publish
+from advisor.rerecord import aside, rerecording
 from advisor.run_facts import RunFacts, run_facts, save_run_facts
 from advisor.runner import CallRequest, Completion, Progress, Runner
 from advisor.study import Study, load_study
@@ -41,6 +45,10 @@ class Outcome:
     results: res.Results
     path: Path
     facts: RunFacts
+    stopped: tuple[str, ...] = ()
+    """Why candidates were stopped early, one line each (provider's message and a hint)."""
+    listing_failed: tuple[str, ...] = ()
+    """Endpoints whose models listing failed: their shutdown dates are the catalog's."""
 
     @property
     def exit_code(self) -> int:
@@ -68,18 +76,20 @@ class Wire:
         return self.mode == "live"
 
 
-def fixtures_folder(study: Study, given: Path | None) -> Path:
-    return given or Path("fixtures") / study.name
-
-
 @contextmanager
 def open_wire(
-    plan: Plan, mode: Mode, folder: Path, concurrency: int, batch: bool = False
+    plan: Plan,
+    mode: Mode,
+    folder: Path,
+    concurrency: int,
+    batch: bool = False,
+    fresh: bool = False,
 ) -> Iterator[Wire]:
     """The wire of a run: live, recording to `folder`, or replaying from it.
 
     Replay checks every request against the fixtures first: a request with no recording is an
-    error naming its example, before anything runs.
+    error naming its example, before anything runs. A `fresh` recording is written aside and
+    replaces `folder` only when the run completes (advisor.rerecord).
     """
     if mode == "live":
         yield Wire()
@@ -89,6 +99,10 @@ def open_wire(
     from advisor.runner import VirtualClock
 
     redactor = fx.Redactor(plan.study.fixtures.redact)
+    if mode == "record" and fresh:
+        with rerecording(folder) as aside, open_wire(plan, mode, aside, concurrency) as wire:
+            yield wire
+        return
     store = fx.FixtureStore(folder)
     if mode == "record":
         urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
@@ -134,10 +148,11 @@ def _shutdown_date(value: Any) -> date | None:
         return None
 
 
-async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
+async def _listed_models(clients: dict[str, Any], failed: list[str]) -> dict[str, date]:
     """Shutdown dates the endpoints list (GET /models), where they give one.
 
-    Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's.
+    Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's,
+    and is noted in `failed` for the run summary.
     """
     import httpx2
 
@@ -146,12 +161,20 @@ async def _listed_models(clients: dict[str, Any]) -> dict[str, date]:
 
     found: dict[str, date] = {}
     for client in clients.values():
+        where = f"{client.base_url}/models"
         try:
             response = await client.get_json("/models", {TAG_HEADER: MODELS_TAG})
             if response.status_code != 200:
+                failed.append(f"{where}: HTTP {response.status_code}")
                 continue
-            listing = json.loads(response.content).get("data") or []
-        except (httpx2.TransportError, ValueError, AttributeError):
+            listing = json.loads(response.content).get("data")
+            if not isinstance(listing, list):
+                raise ValueError("no list of models in the answer")
+        except httpx2.TransportError as exc:
+            failed.append(f"{where}: {type(exc).__name__} {exc}".strip())
+            continue
+        except (ValueError, AttributeError) as exc:
+            failed.append(f"{where}: not a models listing ({exc})")
             continue
         for model in listing:
             if isinstance(model, dict) and (when := _shutdown_date(model.get("shutdown_date"))):
@@ -223,8 +246,11 @@ async def _run(
     concurrency: int,
     on_progress: Callable[[Progress], None],
     batch: bool = False,
+    listing_failed: list[str] | None = None,
 ) -> RunOutput:
     from advisor.client import build_client
+
+    listing_failed = [] if listing_failed is None else listing_failed
 
     arms = [*plan.arms, *([plan.judge] if plan.judge else [])]
     keys = check_api_keys(arms, wire.mode)
@@ -250,7 +276,7 @@ async def _run(
     )
     progress = Progress(total=len(plan.requests))
     try:
-        listed = await _listed_models(clients) if wire.lists_models else {}
+        listed = await _listed_models(clients, listing_failed) if wire.lists_models else {}
         if batch:
             completions, judged = await _run_batches(
                 plan, wire, clients, cache, progress, on_progress
@@ -267,7 +293,8 @@ async def _run(
             cache.close()
         for client in clients.values():
             await client.close()
-    return RunOutput(completions, judged, progress, runner.stopped_at_cap, listed)
+    halted = tuple(runner.halted.values())
+    return RunOutput(completions, judged, progress, runner.stopped_at_cap, listed, halted)
 
 
 def evaluate(
@@ -280,6 +307,7 @@ def evaluate(
     """Run a planned study and write its results; the caller maps the outcome to an exit code."""
     wire = wire or Wire()
     started = datetime.now(UTC)
+    listing_failed: list[str] = []
     output = asyncio.run(
         _run(
             plan,
@@ -287,6 +315,7 @@ def evaluate(
             concurrency or plan.study.run.concurrency,
             on_progress or (lambda p: None),
             batch,
+            listing_failed,
         )
     )
     facts = run_facts(started, datetime.now(UTC))
@@ -297,13 +326,16 @@ def evaluate(
                 output.completions, plan.requests, wire.recorded_latencies
             ),
         )
+    stopped = _halt_lines(plan, output)
     results, rows = summarize(plan, output, wire.mode)
+    if stopped:
+        results.status = "partial"
     results.analysis = analyze(
         results, replace(plan.assumptions, listed_shutdowns=results.listed_models)
     )
     save_run_facts(facts, plan.out)
     path = publish(results, plan.out, rows)
-    return Outcome(results, path, facts)
+    return Outcome(results, path, facts, stopped, tuple(listing_failed))
 
 
 def _with_recorded_latency(
@@ -322,6 +354,20 @@ def _with_recorded_latency(
     ]
 
 
+def _halt_lines(plan: Plan, output: RunOutput) -> tuple[str, ...]:
+    """One line per stopped candidate; a refusal of every request is bad input (exit 2)."""
+    key_envs = {arm.name: arm.api_key_env for arm in plan.arms}
+    if plan.judge is not None:
+        key_envs[JUDGE] = plan.judge.api_key_env
+    lines = tuple(
+        h.line(key_envs.get(h.candidate, key_envs.get(JUDGE, "the api_key_env")))
+        for h in output.halted
+    )
+    if lines and not any(c.ok for c in output.completions):
+        raise RefusedError("nothing was answered, nothing billed: " + "; ".join(lines))
+    return lines
+
+
 def run_study(
     options: EvaluateOptions,
     progress: Callable[[int], AbstractContextManager[Callable[[Progress], None]]] | None = None,
@@ -331,7 +377,18 @@ def run_study(
     A replay reuses the recorded `as_of` when neither the study nor the options give one.
     """
     study = load_study(options.study_path)
-    folder = fixtures_folder(study, options.fixtures)
+    folder = fixtures_folder(options.study_path, study.name, options.fixtures)
+    made = (run_folder(options, study), folder, aside(folder), datasets_cache(options.study_path))
+    with removed_on_bad_input(*made):
+        return _run_study(options, study, folder, progress)
+
+
+def _run_study(
+    options: EvaluateOptions,
+    study: Study,
+    folder: Path,
+    progress: Callable[[int], AbstractContextManager[Callable[[Progress], None]]] | None,
+) -> Outcome:
     if options.mode == "replay" and options.as_of is None and study.as_of is None:
         from advisor.fixtures import recorded_as_of
 
@@ -339,7 +396,7 @@ def run_study(
     plan = plan_run(options, study)
     workers = options.concurrency or study.run.concurrency
     with (
-        open_wire(plan, options.mode, folder, workers, options.batch) as wire,
+        open_wire(plan, options.mode, folder, workers, options.batch, options.fresh) as wire,
         (progress or _no_progress)(len(plan.requests)) as update,
     ):
         return evaluate(

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from advisor.client import TAG_HEADER
+from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import FixtureMissError, InputError
+from advisor.jsonlines import JsonLines, cut
 from advisor.runner import RETRY_STATUSES, CallRequest
 
 META_FILE = "meta.json"
@@ -246,21 +247,16 @@ class FixtureStore:
         self.folder = folder
         self.by_key: dict[str, list[Exchange]] = defaultdict(list)
         self._files: dict[str, Any] = {}
+        self._torn: dict[Path, int | None] = {}  # where each file's torn last line starts
         for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-            # Not splitlines(): a stored body may hold U+2028 and other line breaks of Unicode.
-            lines = path.read_text(encoding="utf-8").split("\n")
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
+            lines = JsonLines(path, "fixture")
+            for line in lines:
                 try:
-                    data = json.loads(line)
-                except ValueError:
-                    continue  # a line cut short by an interrupted recording
-                try:
-                    exchange = Exchange.from_json(data)
+                    exchange = Exchange.from_json(line.value)
                 except (KeyError, TypeError, AttributeError):
-                    raise InputError(f"{path}:{number}: not a recorded exchange") from None
+                    raise InputError(f"{path}:{line.number}: not a recorded exchange") from None
                 self.by_key[exchange.key].append(exchange)
+            self._torn[path] = lines.torn_at
         for attempts in self.by_key.values():
             attempts.sort(key=lambda e: e.attempt)
 
@@ -276,6 +272,8 @@ class FixtureStore:
         if file is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             path = self.folder / f"{name}.jsonl"
+            if path.exists():
+                cut(path, self._torn.get(path))
             file = self._files[name] = path.open("a", encoding="utf-8")
             if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
                 file.write("\n")  # end the line an interrupted recording cut short
@@ -333,9 +331,13 @@ def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> 
             key = exchange_key(tag, request.method, path, scrub.value(body))
             # Recorded by an interrupted earlier recording: not sent again. A GET always goes out:
             # it is free, and a polled status moves on, each poll recorded as the next attempt.
-            done = store.complete(key) if request.method != "GET" else None
+            # The models listing is recorded once, not once per run.
+            polled = request.method == "GET" and tag != MODELS_TAG
+            done = store.complete(key) if not polled else None
             if done is not None:
-                return _response(done, httpx2)
+                response = _response(done, httpx2)
+                response.headers[REUSED_HEADER] = "1"
+                return response
             attempt = len(store.by_key.get(key, []))
             base = {
                 "key": key,

@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 
 from advisor import results as res
 from advisor.analysis import Assumptions, batch_discount, training_cost
+from advisor.bounds import Usd, check_option
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
+from advisor.folders import datasets_cache, fixtures_folder, project_folder, reports_folder
 from advisor.pricing import COMMAND_LINE, CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
 from advisor.runner import CallRequest, Completion
@@ -49,6 +51,9 @@ class EvaluateOptions:
     """Fixtures folder for --record and --replay (default fixtures/<study name>)."""
     batch: bool = False
     """Send through each endpoint's Batch API (advisor.batch): the batch price, within 24 h."""
+    fresh: bool = False
+    """With --record: record everything again, into a folder beside the fixtures that replaces
+    them only once the recording is complete."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,17 @@ class Plan:
 
 
 def _endpoint(configured: str | None, options: EvaluateOptions) -> str:
-    return (options.base_url or configured or OPENAI_BASE_URL).rstrip("/")
+    url = (options.base_url or configured or OPENAI_BASE_URL).rstrip("/")
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url
+        valid = valid and (parts.port or 1) > 0  # a port that is no number raises here
+    except ValueError:
+        valid = False
+    if not valid:
+        where = "--base-url" if options.base_url else "base_url"
+        raise InputError(f"{where} {url!r} is not an http(s) URL (e.g. https://api.openai.com/v1)")
+    return url
 
 
 def _arm(
@@ -243,9 +258,9 @@ def _contamination(
     """
     from advisor.training import check_contamination
 
-    folder = Path(".advisor-cache") / "near"
+    folder = project_folder(options.study_path) / ".advisor-cache" / "near"
     if options.mode != "live":
-        folder = options.fixtures or Path("fixtures") / study.name
+        folder = fixtures_folder(options.study_path, study.name, options.fixtures)
     writable = options.mode != "replay"
     return {
         f: check_contamination(base_dir / f, evalset, folder, writable=writable).contaminated_ids
@@ -253,12 +268,45 @@ def _contamination(
     }
 
 
-def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
-    """Check everything that can be checked without sending a request."""
+def run_folder(options: EvaluateOptions, study: Study) -> Path:
+    """Where the run is written: --out, else the study's `[run] out`, else reports/<name> in
+    the study's project folder (advisor.folders)."""
+    if options.out:
+        return options.out
+    if study.run.out:
+        return options.study_path.parent / study.run.out
+    return reports_folder(options.study_path, study.name)
+
+
+def check_scenarios(
+    study: Study,
+    arms: tuple[Arm, ...],
+    requests: list[CallRequest],
+    assumptions: Assumptions,
+    training: dict[str, res.TrainingInfo],
+) -> None:
+    """Build every challenger's cost model before anything is sent, at the estimated cost per
+    call: a figure it refuses fails the run now, not after the eval has been paid for."""
+    from advisor.analysis import scenario
+
+    cost = {arm.name: 0.0 for arm in arms}
+    for request in requests:
+        cost[request.candidate] = max(cost[request.candidate], request.estimate)
+    incumbent = study.incumbent
+    assert incumbent is not None  # the study has exactly one
+    for c in study.challengers:
+        trained = training_cost(c, assumptions, training.get(c.name)) if c.is_fine_tune else None
+        scenario(c, cost[incumbent.name], cost[c.name], None, assumptions, trained)
+
+
+def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool = True) -> Plan:
+    """Check everything that can be checked without sending a request; `writes=False` (a
+    check of the fixtures) leaves the run folder alone."""
     path = options.study_path
+    check_option("--max-spend", options.max_spend, Usd)
     study = study or load_study(path)
     base_dir = path.parent
-    evalset = load_evalset(study.evalset, base_dir, cache_dir=Path(".advisor-cache") / "datasets")
+    evalset = load_evalset(study.evalset, base_dir, cache_dir=datasets_cache(path))
     scorer = build_scorer(study.scorer, base_dir=base_dir)
     for example in evalset.examples:
         try:
@@ -283,9 +331,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
         )
     requests = []
     estimate = 0.0
-    out = options.out or (
-        base_dir / study.run.out if study.run.out else Path("reports") / study.name
-    )
+    out = run_folder(options, study)
     spends = options.mode != "replay"  # a replay costs nothing: no estimate to make
     cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode == "live" else None
     for arm in arms:
@@ -311,7 +357,6 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
             "nothing was sent (raise --max-spend or run fewer examples)"
         )
     check_api_keys([*arms, *([judge] if judge else [])], options.mode)
-    res.prepare_out_dir(out)
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)
     fine_tunes = [c for c in study.challengers if c.is_fine_tune and c.training_file]
@@ -321,12 +366,12 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
         c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions)
         for c in fine_tunes
     }
-    for candidate in study.challengers:
-        if candidate.is_fine_tune:  # fails now if it cannot be costed
-            training_cost(candidate, assumptions, training.get(candidate.name))
-    if study.traffic.batch_share:  # so does a production batch price nobody knows
+    if study.traffic.batch_share:  # a production batch price nobody knows fails now
         for candidate in study.candidates:
             batch_discount(candidate, assumptions)
+    check_scenarios(study, arms, requests, assumptions, training)
+    if writes:
+        res.prepare_out_dir(out)
     return Plan(
         study,
         path,

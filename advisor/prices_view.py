@@ -6,11 +6,10 @@ at the command line's edge, so the catalog itself (`pricing`) stays free of both
 
 from __future__ import annotations
 
-import math
-
 from rich.table import Table
 from rich.text import Text
 
+from advisor.bounds import MAX_PRICE
 from advisor.errors import InputError
 from advisor.pricing import (
     FIGURES,
@@ -41,8 +40,10 @@ def parse_price_override(text: str) -> tuple[str, PriceOverride]:
             value = float(part)
         except ValueError:
             raise InputError(f"--price {text!r}: {label} price {part!r} is not a number") from None
-        if not math.isfinite(value) or value < 0:
-            raise InputError(f"--price {text!r}: {label} price {part} must be a number >= 0")
+        if not 0 <= value <= MAX_PRICE:  # NaN fails too
+            raise InputError(
+                f"--price {text!r}: {label} price {part} must be between 0 and {MAX_PRICE:g}"
+            )
         prices[name] = value
     return model.strip(), PriceOverride(**prices)
 

@@ -16,10 +16,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
+from advisor.bounds import MAX_PRICE
 from advisor.errors import UnknownModelError
 from advisor.usage import Usage, call_cost
 
-Price = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Price = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
 """USD per 1M tokens (or per hour, for hosting)."""
 
 GROUPS: dict[str, tuple[str, ...]] = {

@@ -1,4 +1,7 @@
-"""The progress bar of a run: done/total, errors, tokens and dollars, on stderr."""
+"""The live progress line of a run on stderr: done/total, errors, retries, 429s, dollars, ETA.
+
+Shown on a terminal only (a log or a pipe gets the summary alone), and never with --quiet.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from advisor.runner import Progress as RunProgress
 
 
 @contextmanager
-def progress_bar(console: Console, total: int) -> Iterator[Callable[[RunProgress], None]]:
+def progress_bar(
+    console: Console, total: int, quiet: bool = False
+) -> Iterator[Callable[[RunProgress], None]]:
     """Yield the callback the runner calls after each request."""
     columns = (
         TextColumn("[bold]evaluating"),
@@ -20,9 +32,10 @@ def progress_bar(console: Console, total: int) -> Iterator[Callable[[RunProgress
         MofNCompleteColumn(),
         TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
     )
     with Progress(
-        *columns, console=console, transient=False, disable=not console.is_terminal
+        *columns, console=console, transient=False, disable=quiet or not console.is_terminal
     ) as bar:
         task = bar.add_task("run", total=total, detail="")
 
@@ -31,7 +44,9 @@ def progress_bar(console: Console, total: int) -> Iterator[Callable[[RunProgress
                 task,
                 completed=p.done,
                 total=p.total,
-                detail=f"errors {p.errors}  tokens {p.tokens:,}  ${p.spent:,.4f}"
+                detail="  ".join(f"{name} {n}/{of}" for name, (n, of) in p.by_candidate.items())
+                + f"  errors {p.errors}  retries {p.retries}  429s {p.rate_limited}"
+                f"  tokens {p.tokens:,}  ${p.spent:,.4f}"
                 + (f"  cached {p.cached}" if p.cached else ""),
             )
 

@@ -36,6 +36,8 @@ class Changes:
     batch_share: float | None = None
     as_of: date | None = None
     price_overrides: dict[str, PriceOverride] = field(default_factory=dict)
+    batch_discounts: dict[str, float] = field(default_factory=dict)
+    """By model id: the Batch API's discount where the catalog has none (0.5 = half price)."""
 
     def apply(self, study: dict[str, Any]) -> dict[str, Any]:
         study = {**study, "traffic": dict(study["traffic"]), "lifecycle": dict(study["lifecycle"])}
@@ -76,7 +78,8 @@ def recost(results: Results, changes: Changes, source: Path) -> Results:
     except ValidationError as exc:
         raise InputError(validation_message(source, exc)) from None
     as_of = changes.as_of or results.as_of
-    assumptions = Assumptions(study, as_of, changes.price_overrides, results.listed_models)
+    overrides = _with_batch_discounts(study, changes)
+    assumptions = Assumptions(study, as_of, overrides, results.listed_models)
     analysis = analyze(results, assumptions)
     return results.model_copy(
         update={
@@ -85,6 +88,25 @@ def recost(results: Results, changes: Changes, source: Path) -> Results:
             "analysis": analysis,
         }
     )
+
+
+def _with_batch_discounts(study: Study, changes: Changes) -> dict[str, PriceOverride]:
+    """The price overrides, each --batch-discount added to the model's other prices (from
+    --price, else the study's), so that giving a discount changes nothing else."""
+    overrides = dict(changes.price_overrides)
+    for model, discount in changes.batch_discounts.items():
+        study_prices = next((c.prices for c in study.candidates if c.model == model), None)
+        if not any(c.model == model for c in study.candidates):
+            raise InputError(f"--batch-discount {model}: no candidate of this run has that model")
+        base = overrides.get(model) or study_prices or PriceOverride()
+        try:
+            overrides[model] = PriceOverride.model_validate(
+                {**base.model_dump(exclude_none=True), "batch_discount": discount}
+            )
+        except ValidationError as exc:
+            message = exc.errors(include_url=False)[0]["msg"]
+            raise InputError(f"--batch-discount {model}={discount:g}: {message}") from None
+    return overrides
 
 
 def default_out(run_dir: Path) -> Path:

@@ -21,15 +21,16 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cache import ResponseCache
-from advisor.client import TAG_HEADER
+from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import InputError, RunError
 from advisor.pricing import CallPrices
+from advisor.refusals import UNREACHABLE_DEADLINE, Halt, Refusal, refusal
 from advisor.simulated import accuracy_of
 from advisor.usage import Usage
 
@@ -43,6 +44,8 @@ PACE_SHARE = 0.95
 """Requests are spaced to use this share of a rate limit the endpoint announces."""
 PROGRESS_EVERY = 0.1
 """Seconds between progress callbacks (the first and last are always made)."""
+CANNOT_CONNECT = "cannot connect: "
+"""How a refused connection, an unknown host or a failed TLS handshake begins its error."""
 _DURATION = re.compile(
     r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?"
     r"(?:(\d+(?:\.\d+)?)ms)?$"
@@ -162,6 +165,8 @@ class Progress:
     cached: int = 0
     retries: int = 0
     rate_limited: int = 0
+    by_candidate: dict[str, list[int]] = field(default_factory=dict)
+    """Answered (or failed) and total requests per candidate, for the live line."""
 
 
 class Clock:
@@ -391,6 +396,10 @@ class Runner:
         if cache is not None:
             _check_writable(cache.path)
         self.stopped_at_cap = False
+        self.halted: dict[str, Halt] = {}
+        """Candidates no longer sent anything, by name: refused, or their endpoint unreachable."""
+        self._reached: set[str] = set()  # endpoints that have answered anything
+        self._answered: set[str] = set()  # candidates that have given an answer
         self._committed = 0.0  # spent plus what is in flight, for the cap
         self._dearest: dict[str, float] = {}  # the dearest answer seen per candidate
         self._pacers: dict[tuple[str, Any], _Pacer] = {}  # by endpoint and model
@@ -400,6 +409,8 @@ class Runner:
         """Answer every request; the result is in the order of `requests`."""
         results: list[Completion | None] = [None] * len(requests)
         todo: list[int] = []
+        for request in requests:
+            progress.by_candidate.setdefault(request.candidate, [0, 0])[1] += 1
         for i, request in enumerate(requests):
             entry = self.cache.get(request.key) if self.cache else None
             if entry is None:
@@ -416,6 +427,7 @@ class Runner:
                 progress.cached += 1
         self.on_progress(progress)
         flow = _Flow(self.concurrency)
+        todo = await self._probe(requests, todo, results, flow, progress)
         queue = iter(todo)
 
         async def worker() -> None:
@@ -427,6 +439,44 @@ class Runner:
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(todo)) or 1)))
         self.on_progress(progress)
         return [r for r in results if r is not None]
+
+    async def _probe(
+        self,
+        requests: Sequence[CallRequest],
+        todo: list[int],
+        results: list[Completion | None],
+        flow: _Flow,
+        progress: Progress,
+    ) -> list[int]:
+        """Send each candidate's first request alone (candidates side by side) before the rest.
+
+        A key, model or parameter the endpoint refuses then costs one request, not the eval. A
+        refusal about one example's input only (attempts == 1, not halted) sends the next one
+        alone. Returns what is left to send.
+        """
+        firsts: dict[str, list[int]] = {}
+        for i in todo:
+            firsts.setdefault(requests[i].candidate, []).append(i)
+
+        async def probe(indices: list[int]) -> set[int]:
+            for i in indices:
+                results[i] = done = await self._obtain(requests[i], flow, progress)
+                self._count(progress, done)
+                self._report(progress)
+                if done.ok or done.attempts != 1 or done.candidate in self.halted:
+                    return {i}
+                sent.add(i)
+            return set()
+
+        sent: set[int] = set()
+        for found in await asyncio.gather(*(probe(ix) for ix in firsts.values())):
+            sent |= found
+        return [i for i in todo if i not in sent]
+
+    def _halt(self, request: CallRequest, reason: str, found: Refusal | None) -> None:
+        if request.candidate not in self.halted:
+            halt = Halt(request.candidate, request.base_url, reason, found)
+            self.halted[request.candidate] = halt
 
     def _report(self, progress: Progress) -> None:
         """The progress callback, at most every PROGRESS_EVERY seconds (a bar needs no more)."""
@@ -444,6 +494,7 @@ class Runner:
 
     def _count(self, progress: Progress, completion: Completion) -> None:
         progress.done += 1
+        progress.by_candidate[completion.candidate][0] += 1
         progress.errors += completion.error is not None
         progress.tokens += completion.usage.prompt_tokens + completion.usage.completion_tokens
         progress.spent += 0.0 if completion.from_cache else completion.cost
@@ -458,6 +509,8 @@ class Runner:
         return self._committed + self._expected_cost(request) > self.max_spend
 
     async def _obtain(self, request: CallRequest, flow: _Flow, progress: Progress) -> Completion:
+        if (halt := self.halted.get(request.candidate)) is not None:
+            return Completion.failed(request, f"not sent: {halt.reason}")
         if self.stopped_at_cap or self._over_cap(request):
             self.stopped_at_cap = True
             return Completion.failed(request, "not sent: the spend cap would be passed")
@@ -474,16 +527,19 @@ class Runner:
             try:
                 await pacer.wait()
                 sent = time.perf_counter()
-                error, body, headers, status, retryable = await self._send(client, request)
+                error, body, headers, status, retryable, found = await self._send(client, request)
                 latency_ms = (time.perf_counter() - sent) * 1000
             finally:
                 flow.release(window, rate_limited=status == 429)
             if headers is not None:
                 pacer.learn(headers, _counted_tokens(request.body, body))
             if body is not None:
+                self._answered.add(request.candidate)
+                reused = headers is not None and headers.get(REUSED_HEADER) == "1"
                 completion = Completion.answered(
-                    request, body, latency_ms=latency_ms, attempts=attempt, from_cache=False
+                    request, body, latency_ms=latency_ms, attempts=attempt, from_cache=reused
                 )
+                progress.cached += reused  # served by the fixtures a recording resumes from
                 self._committed += completion.cost - reserved
                 if completion.cost > self._dearest.get(request.candidate, 0.0):
                     self._dearest[request.candidate] = completion.cost
@@ -499,9 +555,19 @@ class Runner:
                 if headers is not None and (reset := _exhausted_for(headers)):
                     pacer.pause(reset)
                 return completion
+            if status is not None:
+                self._reached.add(request.base_url)
             wait = retry_after(headers) or _backoff(attempt)
-            if not retryable or self.clock.now() + wait - started > self.retry_deadline:
+            deadline = self.retry_deadline
+            unreachable = error.startswith(CANNOT_CONNECT) and request.base_url not in self._reached
+            if unreachable:
+                deadline = min(deadline, UNREACHABLE_DEADLINE)
+            if not retryable or self.clock.now() + wait - started > deadline:
                 self._committed -= reserved
+                if found is not None and found.stops(request.candidate in self._answered):
+                    self._halt(request, found.describe(), found)
+                elif unreachable:
+                    self._halt(request, f"cannot reach the endpoint: {error}", None)
                 return Completion.failed(request, error, attempt)
             progress.retries += 1
             if status == 429:
@@ -511,8 +577,8 @@ class Runner:
 
     async def _send(
         self, client: Client, request: CallRequest
-    ) -> tuple[str, dict | None, Any, int | None, bool]:
-        """One attempt: (error, body, headers, status, retryable)."""
+    ) -> tuple[str, dict | None, Any, int | None, bool, Refusal | None]:
+        """One attempt: (error, body, headers, status, retryable, refusal)."""
         import httpx2
 
         payload = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode()
@@ -520,22 +586,27 @@ class Runner:
             response = await client.post_json(
                 "/chat/completions", payload, {TAG_HEADER: request.tag}
             )
+        except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
+            reason = _short(str(exc)) or type(exc).__name__
+            return f"{CANNOT_CONNECT}{reason}", None, None, None, True, None
         except httpx2.TimeoutException:
-            return "timed out", None, None, None, True
+            return "timed out", None, None, None, True, None
         except httpx2.TransportError as exc:
             reason = _short(str(exc)) or type(exc).__name__
-            return f"connection failed: {reason}", None, None, None, True
+            return f"connection failed: {reason}", None, None, None, True, None
         status, headers = response.status_code, response.headers
         if not 200 <= status < 300:
             error = f"HTTP {status}: {_short(_error_message(response.content))}"
-            return error, None, headers, status, status in RETRY_STATUSES
+            found = refusal(status, response.content)
+            retryable = found is None and status in RETRY_STATUSES
+            return error, None, headers, status, retryable, found
         try:
             body = json.loads(response.content)
         except ValueError:
-            return "HTTP 200 with a body that is not valid JSON", None, headers, status, True
+            return "HTTP 200 with a body that is not valid JSON", None, headers, status, True, None
         if not isinstance(body, dict) or not body.get("choices"):
-            return "HTTP 200 without choices", None, headers, status, True
-        return "", body, headers, status, False
+            return "HTTP 200 without choices", None, headers, status, True, None
+        return "", body, headers, status, False, None
 
 
 def _error_message(content: bytes) -> str:

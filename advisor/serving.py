@@ -225,10 +225,11 @@ def served_break_even(s: Scenario, serving: Serving) -> ServedBreakEven:
     net = -cost_gap(hosted, serving, s.horizon_days, life)
     gap = None
     active_calls = calls_between(s, 0.0, _active_until(life, s.horizon_days))
-    if s.error_cost > 0 and active_calls > 0:
+    priced_errors = s.error_cost * active_calls  # 0 also when it underflows
+    if priced_errors > 0:
         same_quality = replace(hosted, ft_error_rate=s.prompt_error_rate)
         net_same = -cost_gap(same_quality, serving, s.horizon_days, life)
-        gap = -net_same / (s.error_cost * active_calls)
+        gap = -net_same / priced_errors
     return ServedBreakEven(
         payback_days=None if math.isnan(payback) else payback,
         net_saving_at_horizon=net,

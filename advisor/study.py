@@ -9,19 +9,29 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from advisor.bounds import (
+    AsOf,
+    CallsPerDay,
+    Growth,
+    HorizonDays,
+    HorizonMonths,
+    Seconds,
+    Share,
+    UpdateMonths,
+    Usd,
+)
 from advisor.errors import InputError
 from advisor.evalset import EvalFields
 from advisor.pricing import PriceOverride
 from advisor.scoring import ScorerConfig
 from advisor.serving_config import ServingConfig
 
-_Closed = ConfigDict(extra="forbid")
+_Closed = ConfigDict(extra="forbid", allow_inf_nan=False)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]*$")
 
 
@@ -51,18 +61,18 @@ class Candidate(BaseModel):
     """Environment variable holding the key; the key itself never goes in a file."""
     prices: PriceOverride | None = None
     """Overrides of the catalog's prices (USD per 1M tokens, training, hosting)."""
-    training_cost: float | None = Field(default=None, ge=0)
+    training_cost: Usd | None = None
     """Fixed training cost in USD, instead of the estimate from the catalog."""
-    training_tokens: int | None = Field(default=None, ge=0)
+    training_tokens: int | None = Field(default=None, ge=0, le=10**15)
     """Tokens in the training file (per epoch), to price training from the catalog."""
     training_file: str | None = None
     """Chat-format JSONL the fine-tune is trained on (relative to the study): checked, counted
     and priced like `advisor estimate-training`, and checked for overlap with the eval set."""
-    epochs: int | Literal["auto"] = "auto"
+    epochs: Annotated[int, Field(ge=1, le=1000)] | Literal["auto"] = "auto"
     """Training epochs; "auto" is OpenAI's default for the file's size (3 with training_tokens)."""
-    hosting_per_hour: float | None = Field(default=None, ge=0)
+    hosting_per_hour: Usd | None = None
     """Hosting fee of the fine-tuned deployment, USD an hour (default: the catalog's, or 0)."""
-    cached_share: float | None = Field(default=None, ge=0, le=1)
+    cached_share: Share | None = None
     """Share of this candidate's prompt tokens cached in production (the incumbent defaults to
     [traffic] cached_share); unset, the share measured in the eval is used."""
     serving: ServingConfig | None = None
@@ -86,14 +96,16 @@ class Traffic(BaseModel):
 
     model_config = _Closed
 
-    calls_per_day: float = Field(ge=0)
-    monthly_growth: float = Field(default=0.0, gt=-1)
+    calls_per_day: CallsPerDay
+    monthly_growth: Growth = 0.0
     """0.05 is 5% a month, compounded continuously."""
-    horizon_months: float | None = Field(default=None, gt=0)
-    horizon_days: float | None = Field(default=None, gt=0)
-    cached_share: float | None = Field(default=None, ge=0, le=1)
+    horizon_months: HorizonMonths | None = None
+    """At most 600 (fifty years)."""
+    horizon_days: HorizonDays | None = None
+    """At most 18,262.5 (fifty years)."""
+    cached_share: Share | None = None
     """Share of the incumbent's prompt tokens cached in production; replaces the eval's share."""
-    batch_share: float = Field(default=0.0, ge=0, le=1)
+    batch_share: Share = 0.0
     """Share of production calls sent through the providers' Batch API, each candidate's calls
     priced at its batch discount (1 = an offline, batch workload)."""
     calls_per_day_range: tuple[float, float] | None = None
@@ -134,15 +146,15 @@ class Lifecycle(BaseModel):
 
     model_config = _Closed
 
-    months_between_updates: float | None = Field(default=None, gt=0)
+    months_between_updates: UpdateMonths | None = None
     """Expected months until the base model is replaced; the fine-tune is redone then."""
     task_stable: bool = True
     """False when instructions or output format change often: fine-tuning is ruled out."""
-    error_cost: float = Field(default=0.0, ge=0)
+    error_cost: Usd = 0.0
     """Cost in USD of one wrong answer in production; 0 leaves quality out of the money."""
-    one_time_cost: float = Field(default=0.0, ge=0)
+    one_time_cost: Usd = 0.0
     """Labelling, engineering and eval runs for a fine-tune, USD."""
-    retrain_cost: float | None = Field(default=None, ge=0)
+    retrain_cost: Usd | None = None
 
 
 class Decision(BaseModel):
@@ -154,7 +166,7 @@ class Decision(BaseModel):
     """The quality loss that matters (absolute, in the primary metric)."""
     alpha: float = Field(default=0.05, gt=0, lt=1)
     power: float = Field(default=0.8, gt=0, lt=1)
-    seed: int = 20261128
+    seed: int = Field(default=20261128, ge=0, le=2**63 - 1)
     """Seed of the bootstrap and permutation tests, stored with the results."""
 
 
@@ -165,16 +177,16 @@ class RunSettings(BaseModel):
 
     concurrency: int = Field(default=16, ge=1, le=1024)
     repeats: int = Field(default=1, ge=1, le=100)
-    max_spend: float | None = Field(default=None, ge=0)
+    max_spend: Usd | None = None
     """Refuse or stop the run before it spends more than this, USD."""
-    timeout: float = Field(default=60.0, gt=0)
+    timeout: Seconds = 60.0
     """Seconds for one request."""
-    retry_deadline: float = Field(default=600.0, gt=0)
+    retry_deadline: Seconds = 600.0
     """Seconds after which a request that keeps failing is given up as an error."""
-    batch_poll_interval: float = Field(default=30.0, gt=0)
+    batch_poll_interval: Seconds = 30.0
     """Seconds before a batch's second poll under `--batch`; the wait doubles at each poll, up
     to 10 minutes. A local test server moving a batch a stage per poll wants well under 1."""
-    output_estimate_tokens: int = Field(default=256, ge=1)
+    output_estimate_tokens: int = Field(default=256, ge=1, le=10_000_000)
     """Output tokens assumed per call for the spend estimate when max_tokens is not set."""
     out: str | None = None
     """Run folder (default reports/<study name> beside the study's folder)."""
@@ -196,7 +208,7 @@ class Study(BaseModel):
     description: str = ""
     note: str = ""
     """Shown prominently in reports, e.g. where the answers came from."""
-    as_of: date | None = None
+    as_of: AsOf | None = None
     """Day 0 of the cost model; default: the day of a live or recording run."""
     evalset: EvalFields
     scorer: ScorerConfig
@@ -218,8 +230,10 @@ class Study(BaseModel):
             if not _NAME.match(name):
                 raise ValueError(f"candidate name {name!r} may hold letters, digits, ' ._+-' only")
         incumbents = [c.name for c in self.candidates if c.role == "incumbent"]
-        if len(incumbents) > 1:
-            raise ValueError(f"only one candidate can be the incumbent (got {incumbents})")
+        if len(incumbents) != 1:
+            raise ValueError(
+                f'exactly one candidate must have role = "incumbent" (got {len(incumbents)})'
+            )
         for pattern in self.fixtures.redact:
             try:
                 re.compile(pattern)

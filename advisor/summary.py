@@ -28,8 +28,12 @@ def run_lines(outcome: Outcome) -> list[str]:
         for c in a.challengers:
             lines.append(f"  {c.name}: {c.status}")
     run = r.run
+    if run.mode == "record":  # what the fixtures gave back was not sent, nor paid again
+        counts = f"{run.from_cache} re-used from the fixtures, {run.requests - run.from_cache} sent"
+    else:
+        counts = f"{run.from_cache} from the cache"
     lines.append(
-        f"{run.requests} requests ({run.from_cache} from the cache, {run.retries} retries), "
+        f"{run.requests} requests ({counts}, {run.retries} retries), "
         f"spent {money(run.spend)} in {outcome.facts.duration_s:.1f} s; status {r.status}"
     )
     if run.stopped_at_spend_cap:
@@ -40,5 +44,7 @@ def run_lines(outcome: Outcome) -> list[str]:
         lines.append(
             f"{run.errors} example(s) in error: see {outcome.path.parent / 'examples.jsonl'}"
         )
+    for failed in outcome.listing_failed:
+        lines.append(f"Models listing failed at {failed}: shutdown dates from the catalog")
     lines.append(f"Wrote {outcome.path}")
     return lines

@@ -90,7 +90,7 @@ def test_update_cadence_says_redo(capsys):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--calls-per-day", "-5"], "calls_per_day must be a finite number >= 0"),
+        (["--calls-per-day", "-5"], "--calls-per-day: Input should be greater than or equal to 0"),
         (["--training-cost", "abc"], "Invalid value for '--training-cost'"),
         (["--as-of", "yesterday"], "--as-of must be a date"),
         (["--horizon-days", "10", "--horizon-months", "2"], "give the horizon once"),

@@ -205,6 +205,7 @@ def test_spend_cap_stops_mid_run_and_marks_partial(study_dir):
     # Only the fine-tune, whose short prompt makes the output most of its cost.
     text = (study_dir / "study.toml").read_text().replace("max_tokens = 100", "seed = 1")
     text = text[: text.index("[[candidates]]")] + text[text.index('[[candidates]]\nname = "ft"') :]
+    text = text.replace('name = "ft"', 'name = "ft"\nrole = "incumbent"')  # the only one
     (study_dir / "study.toml").write_text(text)
     from advisor.evaluate import EvaluateOptions, plan_run
 

@@ -214,8 +214,8 @@ def test_parse_price_override(text, model, expected):
         ("gpt-x=1,2,3,4", "MODEL=INPUT,CACHED,OUTPUT"),
         ("gpt-x=a,,2", "input price 'a' is not a number"),
         ("gpt-x=1,,", "output price '' is not a number"),
-        ("gpt-x=1,-0.5,2", "cached input price -0.5 must be a number >= 0"),
-        ("gpt-x=1,,nan", "output price nan must be a number >= 0"),
+        ("gpt-x=1,-0.5,2", "cached input price -0.5 must be between 0 and 1e+09"),
+        ("gpt-x=1,,nan", "output price nan must be between 0 and 1e+09"),
     ],
 )
 def test_malformed_price_override(text, names):

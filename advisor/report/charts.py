@@ -47,9 +47,9 @@ class Scale:
 
 def nice_step(span: float, count: int) -> float:
     """A step of 1, 2, 2.5 or 5 times a power of ten giving about `count` intervals."""
-    if span <= 0 or not math.isfinite(span):
-        return 1.0
     raw = span / max(count, 1)
+    if not (raw > 0 and math.isfinite(raw)):  # a span so small its step underflows, too
+        return 1.0
     power = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
         if raw <= m * power:
