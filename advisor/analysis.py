@@ -7,7 +7,7 @@ calling a model again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -448,4 +448,4 @@ def with_quality(s: eco.Scenario, quality: QualityDelta | None, delta: float) ->
     if quality is None or not s.error_cost:
         return s
     error = min(1.0, max(0.0, s.prompt_error_rate - delta))
-    return eco.Scenario(**{**s.__dict__, "ft_error_rate": error})
+    return replace(s, ft_error_rate=error)

@@ -25,6 +25,9 @@ from advisor.wording import horizon, money, on_day
 
 _BISECT = 64
 """Halvings of a segment: at most 50 years / 2^64 of error."""
+_BLOCK = 500_000
+"""Segments x draws evaluated at once by `lasting_payback`: a few MB a temporary array, and a
+fine-tune retrained every day for fifty years is still a handful of numpy calls."""
 _MAX_EXPONENT = 700.0
 """exp() of more overflows a float; traffic that grows that far has long paid anything back."""
 
@@ -103,10 +106,10 @@ def lasting_payback(d: Draws, s: eco.Scenario, life: eco.Lifecycle) -> np.ndarra
     """The headline payback per draw: NaN where the fine-tuned arm ends the horizon dearer.
 
     Walks the horizon's segments (split at each retrain and each hosting step) from the end
-    back: the payback is the last day the gap is above zero, or day 0 when it never is. Within a
-    segment the hosting fee is constant and the gap has one extreme (`_turn`), so from a point
-    above zero to the segment's end, which is at or below zero, it crosses once and bisection
-    finds the crossing.
+    back, a block of segments at a time: the payback is the last day the gap is above zero, or
+    day 0 when it never is. Within a segment the hosting fee is constant and the gap has one
+    extreme (`_turn`), so from a point above zero to the segment's end, which is at or below
+    zero, it crosses once and bisection finds the crossing.
     """
     n = d.calls_per_day.size
     result = np.full(n, np.nan)
@@ -114,30 +117,41 @@ def lasting_payback(d: Draws, s: eco.Scenario, life: eco.Lifecycle) -> np.ndarra
     stretches = eco.hosting_segments(s, 0.0, s.horizon_days)
     # No positive daily saving within the horizon is "never", even with nothing to repay.
     saves = np.zeros(n, dtype=bool)
-    for lo, hi, fee in stretches:
-        saves |= (_daily(d, lo, fee) > 0) | (_daily(d, hi, fee) > 0)
+    ends = np.array(stretches)  # start, end, fee: one row a stretch
+    for i in range(0, len(stretches), max(1, _BLOCK // n)):
+        lo, hi, fee = (ends[i : i + max(1, _BLOCK // n), j, None] for j in range(3))
+        saves |= ((_daily(d, lo, fee) > 0) | (_daily(d, hi, fee) > 0)).any(axis=0)
     pending = saves & (_gap(d, s, life, s.horizon_days) <= 0)
     bounds = sorted({0.0, *life.retrain_days, *(lo for lo, _, _ in stretches if lo < served)})
-    bounds = [*(day for day in bounds if day < served), served]
-    for a, b in reversed(list(pairwise(bounds))):
+    segments = list(pairwise([*(day for day in bounds if day < served), served]))
+    end = len(segments)
+    while end > 0 and pending.any():
         idx = np.flatnonzero(pending)
-        if idx.size == 0:
-            break
+        start = max(0, end - max(1, _BLOCK // idx.size))
+        block, end = segments[start:end], start
         sub = d.take(idx)
-        t0 = _turn(sub, eco.hosting_per_hour_at(s, a) * 24)
+        a = np.array([lo for lo, _ in block])[:, None]  # one row a segment, one column a draw
+        b = np.array([hi for _, hi in block])[:, None]
+        t0 = _turn(sub, np.array([eco.hosting_per_hour_at(s, lo) * 24 for lo, _ in block])[:, None])
         inside = (t0 > a) & (t0 < b)
-        at_turn = np.where(inside, _gap(sub, s, life, np.where(inside, t0, a)), -np.inf)
-        found = (at_turn > 0) | (_gap(sub, s, life, a) > 0)
-        if not found.any():  # most segments of a fine-tune that pays: nothing to bisect
+        at_start = _gap(sub, s, life, a)
+        at_turn = np.full_like(at_start, -np.inf)
+        if inside.any():  # never without hosting or growth: the gap is then monotone
+            at_turn = np.where(inside, _gap(sub, s, life, np.where(inside, t0, a)), -np.inf)
+        found = (at_turn > 0) | (at_start > 0)
+        cols = np.flatnonzero(found.any(axis=0))
+        if cols.size == 0:  # most segments of a fine-tune that pays: nothing to bisect
             continue
-        sub, lo = sub.take(np.flatnonzero(found)), np.where(at_turn > 0, t0, a)[found]
-        hi = np.full(lo.size, b)
+        rows = len(block) - 1 - np.argmax(found[::-1, cols], axis=0)  # the latest segment
+        lo = np.where(at_turn[rows, cols] > 0, t0[rows, cols], a[rows, 0])
+        hi = b[rows, 0]
+        sub = sub.take(cols)
         for _ in range(_BISECT):
             mid = (lo + hi) / 2
             above = _gap(sub, s, life, mid) > 0
             lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
-        result[idx[found]] = hi
-        pending[idx[found]] = False
+        result[idx[cols]] = hi
+        pending[idx[cols]] = False
     result[pending] = 0.0
     return result
 

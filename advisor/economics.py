@@ -8,6 +8,8 @@ provider still trains) or replaced by the incumbent's cost per call.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field, replace
@@ -28,6 +30,29 @@ def months_to_days(months: float) -> float:
 def day_to_date(as_of: date, days: float) -> date:
     """A day count becomes a date as `as_of` plus whole days."""
     return as_of + timedelta(days=math.floor(days + 1e-9))  # 124.99999999999997 is day 125
+
+
+@dataclass(frozen=True)
+class HostingPieces:
+    """Hosting as a piecewise linear function of the day: piece i holds from days[i - 1]."""
+
+    days: tuple[float, ...]
+    slopes: tuple[float, ...]
+    """USD a day on each piece: one more than the step days."""
+    intercepts: tuple[float, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _hosting_pieces(per_hour: float, steps: tuple[tuple[float, float], ...]) -> HostingPieces:
+    """Hosting paid by day t as slope x t + intercept, one piece per stretch between steps;
+    cached, as the payback search asks for it on every evaluation."""
+    days, slopes, intercepts = [], [per_hour * 24], [0.0]
+    for day, rate in steps:
+        slope = rate * 24
+        intercepts.append(intercepts[-1] + (slopes[-1] - slope) * day)  # continuous at day
+        slopes.append(slope)
+        days.append(day)
+    return HostingPieces(tuple(days), tuple(slopes), tuple(intercepts))
 
 
 @dataclass(frozen=True)
@@ -104,6 +129,10 @@ class Scenario:
         return self.prompt_cost_per_call - self.ft_cost_per_call + error_saving
 
     @property
+    def hosting_pieces(self) -> HostingPieces:
+        return _hosting_pieces(self.hosting_per_hour, self.hosting_steps)
+
+    @property
     def hosting_per_day(self) -> float:
         return self.hosting_per_hour * 24
 
@@ -133,7 +162,8 @@ def calls_between(s: Scenario, a: float, b: float) -> float:
 
 
 def hosting_per_hour_at(s: Scenario, t: float) -> float:
-    return next((rate for day, rate in reversed(s.hosting_steps) if day <= t), s.hosting_per_hour)
+    pieces = s.hosting_pieces
+    return pieces.slopes[bisect.bisect_right(pieces.days, t)] / 24
 
 
 def daily_net_saving(s: Scenario, t: float = 0.0) -> float:
@@ -141,23 +171,22 @@ def daily_net_saving(s: Scenario, t: float = 0.0) -> float:
     return calls_at(s, t) * s.saving_per_call - hosting_per_hour_at(s, t) * 24
 
 
-def _positive_part(x: float) -> float:
-    """max(x, 0) for a number or a numpy array alike: the core imports no numpy."""
-    return (abs(x) + x) / 2
-
-
 def hosting_until(s: Scenario, t: float) -> float:
     """Hosting paid from day 0 to day t, steps included; t may be a numpy array (the draws).
 
-    Each step adds its change of rate from its day on, so one expression serves a number and an
-    array of days alike.
+    Piecewise linear: a bisection finds the piece, so thousands of GPU steps (a huge volume
+    that grows) cost a lookup, not a pass over every step.
     """
-    total = s.hosting_per_day * t
-    previous = s.hosting_per_hour
-    for day, rate in s.hosting_steps:
-        total = total + (rate - previous) * 24 * _positive_part(t - day)
-        previous = rate
-    return total
+    pieces = s.hosting_pieces
+    if not pieces.days:
+        return s.hosting_per_day * t
+    if isinstance(t, int | float):
+        i = bisect.bisect_right(pieces.days, t)
+        return pieces.slopes[i] * t + pieces.intercepts[i]
+    import numpy as np  # t is an array of draws: numpy is already loaded
+
+    i = np.searchsorted(np.asarray(pieces.days), t, side="right")
+    return np.asarray(pieces.slopes)[i] * t + np.asarray(pieces.intercepts)[i]
 
 
 def hosting_between(s: Scenario, a: float, b: float) -> float:
@@ -202,14 +231,24 @@ def _rising_part(s: Scenario, a: float, b: float) -> tuple[float, float] | None:
     return (lo, hi) if lo < hi else None
 
 
+def _out_of_reach(s: Scenario, level: float, a: float, b: float) -> bool:
+    """Whether a saving that rises all through [a, b] (a daily saving positive at both ends,
+    and monotone) stays below `level`: a cheap test that skips most of thousands of GPU steps."""
+    if s.monthly_growth > 0 and b * math.log1p(s.monthly_growth) / MONTH_DAYS > 700:
+        return False  # exp() would overflow: let the search clip the stretch
+    rising = daily_net_saving(s, a) > 0 and daily_net_saving(s, b) > 0
+    return rising and saving_between(s, a, b) < level
+
+
 def first_reach(s: Scenario, level: float, a: float, b: float) -> float | None:
     """First day in [a, b] by which the saving accumulated since day a reaches `level`."""
     if s.hosting_steps:  # constant hosting between steps: search each stretch in turn
         for lo, hi, per_day in hosting_segments(s, a, b):
             flat = replace(s, hosting_per_hour=per_day / 24, hosting_steps=())
-            reached = first_reach(flat, level, lo, hi)
-            if reached is not None:
-                return reached
+            if not _out_of_reach(flat, level, lo, hi):
+                reached = first_reach(flat, level, lo, hi)
+                if reached is not None:
+                    return reached
             level -= saving_between(flat, lo, hi)
         return None
     if level <= 0 and daily_net_saving(s, a) > 0:
@@ -290,7 +329,7 @@ def fine_tuned_cost(s: Scenario, t: float, life: Lifecycle | None = None) -> flo
     """Cumulative cost of the fine-tuned arm by day t: upfront, retrains, hosting and calls."""
     life = life or lifecycle(s)
     active_until = t if life.fallback_day is None else min(t, life.fallback_day)
-    retrains = sum(1 for day in life.retrain_days if day <= t) * s.retrain_charge
+    retrains = bisect.bisect_right(life.retrain_days, t) * s.retrain_charge  # sorted days
     return s.upfront_cost + retrains + prompted_cost(s, t) - saving_between(s, 0, active_until)
 
 

@@ -5,6 +5,7 @@ Stored in results.json as the data of the report's tornado chart.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -29,7 +30,7 @@ class SensitivityRow(BaseModel):
 
 
 def vary(s: eco.Scenario, **changes: Any) -> eco.Scenario:
-    return eco.Scenario(**{**s.__dict__, **changes})
+    return dataclasses.replace(s, **changes)
 
 
 def sensitivity(s: eco.Scenario, q: an.QualityDelta | None) -> list[SensitivityRow]:

@@ -26,7 +26,9 @@ from advisor.economics import MONTH_DAYS, Lifecycle, Scenario, calls_at, calls_b
 from advisor.errors import InputError
 
 SECONDS_PER_DAY = 86_400
-_MAX_GPU_STEPS = 10_000
+_MAX_GPU_STEPS = 1_000
+"""GPUs added within the horizon: each is a segment of the payback search, so a fleet that
+grows by thousands is refused in one line rather than priced for seconds."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def gpu_steps(s: Scenario, serving: SelfHosted) -> tuple[tuple[float, int], ...]
             return tuple(steps)
         if len(steps) > _MAX_GPU_STEPS:
             raise InputError(
-                f"self-hosting this traffic needs more than {_MAX_GPU_STEPS:,} GPUs within the "
+                f"self-hosting this traffic adds more than {_MAX_GPU_STEPS:,} GPUs within the "
                 "horizon: check calls per day, growth and capacity per GPU"
             )
         count += 1

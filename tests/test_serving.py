@@ -112,5 +112,5 @@ def test_absurd_serving_figures_are_input_errors():
     with pytest.raises(InputError):
         Dedicated(per_hour=math.nan)
     boom = Scenario(**{**GROWING.__dict__, "monthly_growth": 5.0, "horizon_days": 3650})
-    with pytest.raises(InputError, match="more than 10,000 GPUs"):
+    with pytest.raises(InputError, match="more than 1,000 GPUs"):
         served_break_even(boom, GPUS)
