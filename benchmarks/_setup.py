@@ -142,9 +142,10 @@ class Sim:
 
 @contextmanager
 def simulator(config: Path) -> Iterator[Sim]:
-    """`python -m advisor.simulator --config FILE` in its own process, on 127.0.0.1."""
+    """The simulator (`benchmarks._sim`: `python -m advisor.simulator` with a stopwatch) in its
+    own process, on 127.0.0.1."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "advisor.simulator", "--config", str(config), "--port", "0"],
+        [sys.executable, "-m", "benchmarks._sim", "--config", str(config), "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
