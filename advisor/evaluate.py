@@ -14,12 +14,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from advisor import results as res
 from advisor.cache import ResponseCache
-from advisor.collate import RunOutput, summarize
-from advisor.decision import analyze
 from advisor.errors import FixtureMissError
 from advisor.plan import (
     JUDGE,
@@ -30,9 +27,13 @@ from advisor.plan import (
     judge_requests,
     plan_run,
 )
-from advisor.publish import publish
+from advisor.prefetch import Prefetch
 from advisor.runner import CallRequest, Completion, Progress, Runner
 from advisor.study import Study, load_study
+
+if TYPE_CHECKING:  # loaded while the requests are in flight (advisor.prefetch)
+    from advisor import results as res
+    from advisor.collate import RunOutput
 
 
 @dataclass(frozen=True)
@@ -244,19 +245,31 @@ async def _run(
             completions, judged = await _run_batches(
                 plan, wire, clients, cache, progress, on_progress
             )
-            return RunOutput(completions, judged, progress, False, listed)
-        completions = await runner.run(plan.requests, progress)
-        judged = []
-        if plan.judge is not None and not runner.stopped_at_cap:
-            to_judge = judge_requests(plan, completions)
-            progress.total += len(to_judge)
-            judged = await runner.run(to_judge, progress)
+            stopped = False
+        else:
+            completions, judged = await _run_sync(plan, runner, progress)
+            stopped = runner.stopped_at_cap
     finally:
         if cache is not None:
             cache.close()
         for client in clients.values():
             await client.close()
-    return RunOutput(completions, judged, progress, runner.stopped_at_cap, listed)
+    from advisor.collate import RunOutput
+
+    return RunOutput(completions, judged, progress, stopped, listed)
+
+
+async def _run_sync(
+    plan: Plan, runner: Runner, progress: Progress
+) -> tuple[list[Completion], list[Completion]]:
+    """The candidates' requests, then the judge's."""
+    completions = await runner.run(plan.requests, progress)
+    judged: list[Completion] = []
+    if plan.judge is not None and not runner.stopped_at_cap:
+        to_judge = judge_requests(plan, completions)
+        progress.total += len(to_judge)
+        judged = await runner.run(to_judge, progress)
+    return completions, judged
 
 
 def evaluate(
@@ -274,10 +287,14 @@ def evaluate(
             plan,
             wire,
             concurrency or plan.study.run.concurrency,
-            on_progress or (lambda p: None),
+            Prefetch().after_first_answer(on_progress or (lambda p: None)),
             batch,
         )
     )
+    from advisor.collate import summarize
+    from advisor.decision import analyze
+    from advisor.publish import publish
+
     results, rows = summarize(plan, output, wire.mode, started, datetime.now(UTC))
     results.analysis = analyze(
         results, replace(plan.assumptions, listed_shutdowns=results.listed_models)

@@ -10,20 +10,23 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from advisor import results as res
-from advisor.analysis import Assumptions, batch_discount, training_cost
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
+from advisor.outdir import prepare_out_dir
 from advisor.pricing import CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
 from advisor.runner import CallRequest, Completion
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
 from advisor.usage import Usage
+
+if TYPE_CHECKING:  # the cost model and results load after the first request is sent
+    from advisor import results as res
+    from advisor.analysis import Assumptions
 
 Mode = Literal["live", "record", "replay"]
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -77,7 +80,8 @@ class Plan:
     judge: Arm | None
     requests: tuple[CallRequest, ...]
     estimate: float
-    """Upper estimate of the run's cost in USD (requests already cached excluded)."""
+    """Upper estimate of the run's cost in USD (requests already cached excluded); 0 when no
+    spend cap asks for one, since counting every prompt's tokens delays the first request."""
     out: Path
     as_of: date
     max_spend: float | None
@@ -87,6 +91,8 @@ class Plan:
 
     @property
     def assumptions(self) -> Assumptions:
+        from advisor.analysis import Assumptions
+
         return Assumptions(self.study, self.as_of, self.price_overrides)
 
     @property
@@ -192,6 +198,7 @@ def estimate_training(
 ) -> res.TrainingInfo:
     """Check, count and price a fine-tune's training file (`contaminated`: the eval examples
     it holds, found once per file)."""
+    from advisor import results as res
     from advisor.training import estimate
 
     overrides = assumptions.price_overrides.get(c.model) or c.prices
@@ -220,6 +227,36 @@ def _contamination(files: set[str], base_dir: Path, evalset: EvalSet) -> dict[st
     from advisor.training import check_contamination
 
     return {f: check_contamination(base_dir / f, evalset).contaminated_ids for f in files}
+
+
+def _check_costs(
+    study: Study,
+    base_dir: Path,
+    evalset: EvalSet,
+    as_of: date,
+    overrides: dict[str, PriceOverride],
+) -> dict[str, res.TrainingInfo]:
+    """Fail now if a fine-tune or a production batch price cannot be costed; the training
+    estimates of the fine-tunes that name a training file. The cost model is imported only
+    when a study needs it here, so that it loads while a plain run's requests are in flight."""
+    fine_tunes = [c for c in study.challengers if c.is_fine_tune]
+    if not fine_tunes and not study.traffic.batch_share:
+        return {}
+    from advisor.analysis import Assumptions, batch_discount, training_cost
+
+    assumptions = Assumptions(study, as_of, overrides)
+    files = [c for c in fine_tunes if c.training_file]
+    contaminated = _contamination({c.training_file for c in files}, base_dir, evalset)
+    training = {
+        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions)
+        for c in files
+    }
+    for candidate in fine_tunes:
+        training_cost(candidate, assumptions, training.get(candidate.name))
+    if study.traffic.batch_share:
+        for candidate in study.candidates:
+            batch_discount(candidate, assumptions)
+    return training
 
 
 def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
@@ -254,7 +291,9 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     out = options.out or (
         base_dir / study.run.out if study.run.out else Path("reports") / study.name
     )
-    spends = options.mode != "replay"  # a replay costs nothing: no estimate to make
+    max_spend = options.max_spend if options.max_spend is not None else study.run.max_spend
+    # Only a spend cap needs the estimate (a replay costs nothing).
+    spends = options.mode != "replay" and max_spend is not None
     cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode == "live" else None
     for arm in arms:
         max_out = _max_output(arm, study)
@@ -272,28 +311,15 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
                     estimate += cost
     if cache is not None:
         cache.close()
-    max_spend = options.max_spend if options.max_spend is not None else study.run.max_spend
     if max_spend is not None and estimate > max_spend:
         raise InputError(
             f"the run would cost up to ${estimate:,.4f}, over the spend cap of ${max_spend:,.4f}: "
             "nothing was sent (raise --max-spend or run fewer examples)"
         )
     check_api_keys([*arms, *([judge] if judge else [])], options.mode)
-    res.prepare_out_dir(out)
+    prepare_out_dir(out)
     as_of = options.as_of or study.as_of or date.today()
-    assumptions = Assumptions(study, as_of, options.price_overrides)
-    fine_tunes = [c for c in study.challengers if c.is_fine_tune and c.training_file]
-    contaminated = _contamination({c.training_file for c in fine_tunes}, base_dir, evalset)
-    training = {
-        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions)
-        for c in fine_tunes
-    }
-    for candidate in study.challengers:
-        if candidate.is_fine_tune:  # fails now if it cannot be costed
-            training_cost(candidate, assumptions, training.get(candidate.name))
-    if study.traffic.batch_share:  # so does a production batch price nobody knows
-        for candidate in study.candidates:
-            batch_discount(candidate, assumptions)
+    training = _check_costs(study, base_dir, evalset, as_of, options.price_overrides)
     return Plan(
         study,
         path,
