@@ -20,21 +20,23 @@ from typing import Any
 from benchmarks._setup import ROOT
 
 
-def read_marks(base_url: str) -> dict[str, Any]:
-    """The simulator's marks since they were last read (reading resets them)."""
+def read_marks(base_url: str, pid: int | None = None) -> dict[str, Any]:
+    """The simulator's marks since they were last read (reading resets them, and names the
+    process whose CPU the next marks read)."""
     root = base_url.rsplit("/v1", 1)[0]
-    with urllib.request.urlopen(f"{root}/bench/marks", timeout=10) as answer:
+    query = f"?pid={pid}" if pid else ""
+    with urllib.request.urlopen(f"{root}/bench/marks{query}", timeout=10) as answer:
         return json.loads(answer.read())
 
 
 def whole_command(argv: Sequence[str], base_url: str, cwd: Path) -> dict[str, Any]:
     """Run `argv` to its end; wall and CPU seconds, its stdout, and where its time went."""
-    read_marks(base_url)
     log = cwd / "whole-stdout.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with log.open("wb") as stdout:
         launched, started = time.time(), time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
+        read_marks(base_url, proc.pid)  # long before the child's first request: Python starts
         _, status, usage = os.wait4(proc.pid, 0)
         wall, exited = time.perf_counter() - started, time.time()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -49,6 +51,12 @@ def whole_command(argv: Sequence[str], base_url: str, cwd: Path) -> dict[str, An
         "first_request_s": None if first is None else first - launched,
         "requests_s": None if first is None else last - first,
         "tail_s": None if last is None else exited - last,
+        "first_request_cpu_s": marks["first_request_cpu"],
+        "tail_cpu_s": (
+            None
+            if marks["last_answer_cpu"] is None
+            else usage.ru_utime + usage.ru_stime - marks["last_answer_cpu"]
+        ),
     }
 
 
