@@ -239,8 +239,9 @@ async def _run(
         on_progress=on_progress,
     )
     progress = Progress(total=len(plan.requests))
+    # Beside the requests, not before them: the listing must not hold the first request back.
+    listing = asyncio.ensure_future(_listed_models(clients) if wire.lists_models else _nothing())
     try:
-        listed = await _listed_models(clients) if wire.lists_models else {}
         if batch:
             completions, judged = await _run_batches(
                 plan, wire, clients, cache, progress, on_progress
@@ -249,7 +250,9 @@ async def _run(
         else:
             completions, judged = await _run_sync(plan, runner, progress)
             stopped = runner.stopped_at_cap
+        listed = await listing
     finally:
+        listing.cancel()  # when the run failed before the listing was awaited
         if cache is not None:
             cache.close()
         for client in clients.values():
@@ -257,6 +260,10 @@ async def _run(
     from advisor.collate import RunOutput
 
     return RunOutput(completions, judged, progress, stopped, listed)
+
+
+async def _nothing() -> dict[str, date]:
+    return {}
 
 
 async def _run_sync(

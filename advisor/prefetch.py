@@ -15,7 +15,14 @@ from collections.abc import Callable
 
 from advisor.runner import Progress
 
-TAIL_MODULES = ("advisor.collate", "advisor.decision", "advisor.publish", "advisor.report")
+TAIL_MODULES = (
+    "advisor.collate",
+    "advisor.decision",
+    "advisor.publish",
+    "advisor.report",
+    "numpy.random",  # numpy loads these two on first use, by the statistics
+    "numpy.ma",
+)
 
 
 def _load() -> None:
