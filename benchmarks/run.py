@@ -120,7 +120,8 @@ def _head_to_head(latency_ms: float, repeats: int) -> dict[str, Any]:
                 ),
                 "errors": sum(r["errors"] for r in rs),
             }
-            for part in ("first_request_s", "requests_s", "tail_s"):
+            parts = ("first_request_s", "requests_s", "tail_s", "first_request_cpu_s", "tail_cpu_s")
+            for part in parts:
                 if all(r.get(part) is not None for r in rs):
                     row[part] = spread([r[part] for r in rs])
             if ideal:
@@ -150,12 +151,14 @@ def _m(s: dict[str, float] | None, scale: float = 1.0) -> str:
 def _head_table(data: dict[str, Any]) -> str:
     with_ideal = data["latency_ms"] > 0
     headers = ["concurrency", "client", "wall s", "first request s", "after last answer s"]
-    headers += ["CPU ms/req", *(["share of ideal"] if with_ideal else []), "wall / reference"]
+    headers += ["CPU ms/req", "CPU to first request s", "CPU after last answer s"]
+    headers += [*(["share of ideal"] if with_ideal else []), "wall / reference"]
     rows = []
     for s in data["summary"]:
         for client, c in s["clients"].items():
             row = [s["concurrency"], client, _m(c["wall_s"]), _m(c.get("first_request_s"))]
             row += [_m(c.get("tail_s")), _m(c["cpu_ms_per_request"])]
+            row += [_m(c.get("first_request_cpu_s")), _m(c.get("tail_cpu_s"))]
             if with_ideal:
                 row.append(_m(c["share_of_ideal"]))
             row.append("" if client == REFERENCE else _m(c["wall_ratio"]))
@@ -178,7 +181,9 @@ def throughput(repeats: int) -> tuple[dict, str]:
         "again). The reference client and `advisor evaluate` are whole processes, timed from "
         "launch to exit, CPU from their rusage; first request and after last answer: from "
         "launch to the first request the server saw, and from the last answer it sent to the "
-        "exit. In-process: `run_study` (plan, run, score, analysis, files) timed inside a "
+        "exit, in wall time and in the client's CPU (read from /proc by the server at those "
+        "moments, in clock ticks of 10 ms: less moved by other work on the machine). In-process: "
+        "`run_study` (plan, run, score, analysis, files) timed inside a "
         "started, warmed process, as benchmarks measured before. Ideal = requests x latency / "
         "concurrency."
     )
