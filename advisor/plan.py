@@ -294,7 +294,8 @@ def plan_run(options: EvaluateOptions, study: Study | None = None) -> Plan:
     max_spend = options.max_spend if options.max_spend is not None else study.run.max_spend
     # Only a spend cap needs the estimate (a replay costs nothing).
     spends = options.mode != "replay" and max_spend is not None
-    cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode == "live" else None
+    live = spends and options.mode == "live"  # the cache only takes what it holds off the estimate
+    cache = ResponseCache(out / "cache" / "responses.jsonl") if live else None
     for arm in arms:
         max_out = _max_output(arm, study)
         for example in evalset.examples:
