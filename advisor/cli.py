@@ -6,6 +6,7 @@ so `advisor --help` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -771,4 +772,16 @@ def _warned(call: Callable[..., object], **kwargs: object) -> object:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    # This process runs asyncio only; httpcore2 imports trio whenever it is installed (about a
+    # tenth of a second of start-up), and finds it missing this way.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+    code = main()
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # a coverage tool or a profiler writes its data at exit
+    # Every file the command writes is written atomically and closed by now. Tearing down the
+    # interpreter (the modules and objects of a run: pydantic, numpy, jinja2...) took longer
+    # than the run's own end, so the process leaves without it once its output is flushed.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream
+            stream.flush()
+    os._exit(code)

@@ -14,12 +14,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from advisor import results as res
 from advisor.cache import ResponseCache
-from advisor.collate import RunOutput, summarize
-from advisor.decision import analyze
 from advisor.errors import FixtureMissError, RefusedError
 from advisor.folders import datasets_cache, fixtures_folder
 from advisor.leftovers import removed_on_bad_input
@@ -33,11 +30,15 @@ from advisor.plan import (
     plan_run,
     run_folder,
 )
-from advisor.publish import publish
+from advisor.prefetch import Prefetch
 from advisor.rerecord import aside, rerecording
 from advisor.run_facts import RunFacts, run_facts, save_run_facts
 from advisor.runner import CallRequest, Completion, Progress, Runner
 from advisor.study import Study, load_study
+
+if TYPE_CHECKING:  # loaded while the requests are in flight (advisor.prefetch)
+    from advisor import results as res
+    from advisor.collate import RunOutput
 
 
 @dataclass(frozen=True)
@@ -275,26 +276,47 @@ async def _run(
         on_progress=on_progress,
     )
     progress = Progress(total=len(plan.requests))
+    # Beside the requests, not before them: the listing must not hold the first request back.
+    listing = asyncio.ensure_future(
+        _listed_models(clients, listing_failed) if wire.lists_models else _nothing()
+    )
     try:
-        listed = await _listed_models(clients, listing_failed) if wire.lists_models else {}
         if batch:
             completions, judged = await _run_batches(
                 plan, wire, clients, cache, progress, on_progress
             )
-            return RunOutput(completions, judged, progress, False, listed)
-        completions = await runner.run(plan.requests, progress)
-        judged = []
-        if plan.judge is not None and not runner.stopped_at_cap:
-            to_judge = judge_requests(plan, completions)
-            progress.total += len(to_judge)
-            judged = await runner.run(to_judge, progress)
+            stopped = False
+        else:
+            completions, judged = await _run_sync(plan, runner, progress)
+            stopped = runner.stopped_at_cap
+        listed = await listing
     finally:
+        listing.cancel()  # when the run failed before the listing was awaited
         if cache is not None:
             cache.close()
         for client in clients.values():
             await client.close()
+    from advisor.collate import RunOutput
+
     halted = tuple(runner.halted.values())
-    return RunOutput(completions, judged, progress, runner.stopped_at_cap, listed, halted)
+    return RunOutput(completions, judged, progress, stopped, listed, halted)
+
+
+async def _nothing() -> dict[str, date]:
+    return {}
+
+
+async def _run_sync(
+    plan: Plan, runner: Runner, progress: Progress
+) -> tuple[list[Completion], list[Completion]]:
+    """The candidates' requests, then the judge's."""
+    completions = await runner.run(plan.requests, progress)
+    judged: list[Completion] = []
+    if plan.judge is not None and not runner.stopped_at_cap:
+        to_judge = judge_requests(plan, completions)
+        progress.total += len(to_judge)
+        judged = await runner.run(to_judge, progress)
+    return completions, judged
 
 
 def evaluate(
@@ -313,11 +335,15 @@ def evaluate(
             plan,
             wire,
             concurrency or plan.study.run.concurrency,
-            on_progress or (lambda p: None),
+            Prefetch().after_first_answer(on_progress or (lambda p: None)),
             batch,
             listing_failed,
         )
     )
+    from advisor.collate import summarize
+    from advisor.decision import analyze
+    from advisor.publish import publish
+
     facts = run_facts(started, datetime.now(UTC))
     if wire.recorded_latencies is not None:
         output = replace(

@@ -10,22 +10,25 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from advisor import results as res
-from advisor.analysis import Assumptions, batch_discount, training_cost
 from advisor.bounds import Usd, check_option
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
 from advisor.evalset import EvalSet, Example, load_evalset
 from advisor.folders import datasets_cache, fixtures_folder, project_folder, reports_folder
+from advisor.outdir import prepare_out_dir
 from advisor.pricing import COMMAND_LINE, CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
 from advisor.runner import CallRequest, Completion
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
 from advisor.usage import Usage
+
+if TYPE_CHECKING:  # the cost model and results load after the first request is sent
+    from advisor import results as res
+    from advisor.analysis import Assumptions
 
 Mode = Literal["live", "record", "replay"]
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -82,7 +85,8 @@ class Plan:
     judge: Arm | None
     requests: tuple[CallRequest, ...]
     estimate: float
-    """Upper estimate of the run's cost in USD (requests already cached excluded)."""
+    """Upper estimate of the run's cost in USD (requests already cached excluded); 0 when no
+    spend cap asks for one, since counting every prompt's tokens delays the first request."""
     out: Path
     as_of: date
     max_spend: float | None
@@ -92,6 +96,8 @@ class Plan:
 
     @property
     def assumptions(self) -> Assumptions:
+        from advisor.analysis import Assumptions
+
         return Assumptions(self.study, self.as_of, self.price_overrides)
 
     @property
@@ -218,6 +224,7 @@ def estimate_training(
 ) -> res.TrainingInfo:
     """Check, count and price a fine-tune's training file (`contaminated`: the eval examples
     it holds, found once per file)."""
+    from advisor import results as res
     from advisor.training import estimate
 
     overrides = assumptions.price_overrides.get(c.model) or c.prices
@@ -287,7 +294,7 @@ def check_scenarios(
 ) -> None:
     """Build every challenger's cost model before anything is sent, at the estimated cost per
     call: a figure it refuses fails the run now, not after the eval has been paid for."""
-    from advisor.analysis import scenario
+    from advisor.analysis import scenario, training_cost
 
     cost = {arm.name: 0.0 for arm in arms}
     for request in requests:
@@ -332,8 +339,11 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
     requests = []
     estimate = 0.0
     out = run_folder(options, study)
-    spends = options.mode != "replay"  # a replay costs nothing: no estimate to make
-    cache = ResponseCache(out / "cache" / "responses.jsonl") if options.mode == "live" else None
+    max_spend = options.max_spend if options.max_spend is not None else study.run.max_spend
+    # Only a spend cap needs the estimate (a replay costs nothing).
+    spends = options.mode != "replay" and max_spend is not None
+    live = spends and options.mode == "live"  # the cache only takes what it holds off the estimate
+    cache = ResponseCache(out / "cache" / "responses.jsonl") if live else None
     for arm in arms:
         max_out = _max_output(arm, study)
         for example in evalset.examples:
@@ -350,13 +360,15 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
                     estimate += cost
     if cache is not None:
         cache.close()
-    max_spend = options.max_spend if options.max_spend is not None else study.run.max_spend
     if max_spend is not None and estimate > max_spend:
         raise InputError(
             f"the run would cost up to ${estimate:,.4f}, over the spend cap of ${max_spend:,.4f}: "
             "nothing was sent (raise --max-spend or run fewer examples)"
         )
     check_api_keys([*arms, *([judge] if judge else [])], options.mode)
+    # Every challenger's cost model is built before anything is sent (exit 2 sends nothing).
+    from advisor.analysis import Assumptions, batch_discount
+
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)
     fine_tunes = [c for c in study.challengers if c.is_fine_tune and c.training_file]
@@ -371,7 +383,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
             batch_discount(candidate, assumptions)
     check_scenarios(study, arms, requests, assumptions, training)
     if writes:
-        res.prepare_out_dir(out)
+        prepare_out_dir(out)
     return Plan(
         study,
         path,

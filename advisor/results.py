@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.dataclasses import dataclass
 
 from advisor.errors import InputError, RunError
+from advisor.outdir import prepare_out_dir as prepare_out_dir
 from advisor.simulated import Simulated
 from advisor.verdict import Analysis
 
@@ -218,17 +219,6 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def prepare_out_dir(out: Path) -> None:
-    """Fail before anything is sent if the run folder cannot be written."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".probe-"):
-            pass
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise InputError(f"{out}: cannot write the run folder here ({reason})") from None
 
 
 def save_results(results: Results, out: Path) -> Path:

@@ -3,11 +3,11 @@
 It is the only part that talks HTTP, through `advisor.client` (chat completions go straight to the
 transport, without the SDK's per-request work). It retries 408, 409, 429, 5xx, dropped
 connections, timeouts and 200s whose body is not JSON, with backoff that honours `retry-after-ms`
-/ `Retry-After`, under a deadline. Rate limits: requests to a model are spaced just under the
-limits its endpoint announces (`x-ratelimit-limit-*`); a 429 pauses every request to that model
-for as long as the server asks, and halves the requests in flight; successes win the concurrency
-back. Answers go to the response cache as they arrive, so a rerun never pays twice; a spend cap
-stops the run before it is passed.
+/ `Retry-After`, under a deadline. Rate limits are `advisor.limiter`'s: per model, an adaptive
+window of requests in flight (a 429 halves it, answers win it back), pacing under the limits the
+endpoint announces, and a pause of the whole model only when its headers say the budget is spent;
+a 429 otherwise slows only the request that got it. Answers go to the response cache as they
+arrive, so a rerun never pays twice; a spend cap stops the run before it is passed.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ import asyncio
 import email.utils
 import json
 import random
-import re
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -29,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.cache import ResponseCache
 from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import InputError, RunError
+from advisor.limiter import Limits
 from advisor.pricing import CallPrices
 from advisor.refusals import UNREACHABLE_DEADLINE, Halt, Refusal, refusal
 from advisor.simulated import accuracy_of
@@ -40,16 +39,10 @@ if TYPE_CHECKING:
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 30.0
-PACE_SHARE = 0.95
-"""Requests are spaced to use this share of a rate limit the endpoint announces."""
 PROGRESS_EVERY = 0.1
 """Seconds between progress callbacks (the first and last are always made)."""
 CANNOT_CONNECT = "cannot connect: "
 """How a refused connection, an unknown host or a failed TLS handshake begins its error."""
-_DURATION = re.compile(
-    r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?"
-    r"(?:(\d+(?:\.\d+)?)ms)?$"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,111 +187,6 @@ class VirtualClock(Clock):
         self._now = max(self._now, until)
 
 
-class _Flow:
-    """How many requests may be in flight: halved by a 429, won back by successes.
-
-    Only one halving per window: the 429s of requests that were already in flight when the
-    limit was last halved (a burst answered together) do not halve it again. A window of
-    successes as long as the limit grows it by half, so a few 429s far apart (or a burst that
-    the pause and the pacing already answered) do not leave a long run crawling.
-    """
-
-    def __init__(self, ceiling: int) -> None:
-        self.limit = self.ceiling = ceiling
-        self.in_flight = 0
-        self.epoch = 0
-        self.wins = 0
-        self._waiting: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self) -> int:
-        """Wait for a place; returns the window the request is sent in."""
-        while self.in_flight >= self.limit:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiting.append(waiter)
-            await waiter
-        self.in_flight += 1
-        return self.epoch
-
-    def release(self, epoch: int, rate_limited: bool) -> None:
-        self.in_flight -= 1
-        if rate_limited:
-            if epoch == self.epoch:
-                self.limit, self.wins, self.epoch = max(1, self.limit // 2), 0, self.epoch + 1
-        elif self.limit < self.ceiling:
-            self.wins += 1
-            if self.wins >= self.limit:
-                grown = self.limit + max(1, self.limit // 2)
-                self.limit, self.wins = min(self.ceiling, grown), 0
-        free = self.limit - self.in_flight
-        while free > 0 and self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                free -= 1
-
-
-class _Pacer:
-    """When one model at one endpoint may be sent the next request.
-
-    Learns the model's limits from OpenAI's `x-ratelimit-limit-requests` / `-tokens` headers and
-    spaces requests evenly a little under them (`PACE_SHARE`), so that a run at the limit is not
-    a burst, a wall of 429s and a pause, over and over; the server's bucket keeps a little slack
-    for jitter. Tokens are counted as the limit counts them: the prompt plus `max_tokens` (or the
-    answer when there is none). A 429 or an exhausted window pauses it until the server says.
-    """
-
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.interval = 0.0
-        self.next_at = 0.0
-        self.resume_at = 0.0
-        self._requests_limit: float | None = None
-        self._tokens_limit: float | None = None
-        self._tokens = 0.0  # mean tokens a request counts against the limit
-        self._seen = 0
-
-    async def wait(self) -> None:
-        while True:
-            now = self.clock.now()
-            if self.resume_at > now:
-                await self.clock.sleep(self.resume_at - now)
-                continue
-            slot = max(now, self.next_at)
-            self.next_at = slot + self.interval
-            if slot <= now:
-                return
-            await self.clock.sleep(slot - now)
-            if self.resume_at <= self.clock.now():
-                return
-
-    def pause(self, seconds: float) -> None:
-        self.resume_at = max(self.resume_at, self.clock.now() + seconds)
-        self.next_at = max(self.next_at, self.resume_at)
-
-    def learn(self, headers: Any, tokens: int | None) -> None:
-        """Read a response's limits; `tokens` is what the request counted against them."""
-        self._requests_limit = _per_minute(headers, "requests") or self._requests_limit
-        self._tokens_limit = _per_minute(headers, "tokens") or self._tokens_limit
-        if tokens:
-            self._seen += 1
-            self._tokens += (tokens - self._tokens) / min(self._seen, 100)
-        spacing = 0.0  # seconds between requests at exactly the limits
-        if self._requests_limit:
-            spacing = 60 / self._requests_limit
-        if self._tokens_limit and self._tokens:
-            spacing = max(spacing, 60 * self._tokens / self._tokens_limit)
-        self.interval = spacing / PACE_SHARE
-
-
-def _per_minute(headers: Any, unit: str) -> float | None:
-    """OpenAI's `x-ratelimit-limit-requests` or `-tokens`: the limit per minute."""
-    try:
-        limit = float(headers.get(f"x-ratelimit-limit-{unit}") or "nan")
-    except ValueError:
-        return None
-    return limit if limit > 0 else None  # NaN compares false too
-
-
 def retry_after(headers: Any) -> float | None:
     """Seconds the server asks to wait: `retry-after-ms`, else `Retry-After` (seconds or date)."""
     if headers is None:
@@ -323,25 +211,6 @@ def retry_after(headers: Any) -> float | None:
     return None
 
 
-def parse_duration(text: str) -> float | None:
-    """OpenAI's reset headers: '1s', '6m0s', '20ms', '1h2m3.5s'."""
-    match = _DURATION.match(text.strip())
-    if not match or not any(match.groups()):
-        return None
-    h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
-    return h * 3600 + m * 60 + s + ms / 1000
-
-
-def _exhausted_for(headers: Any) -> float | None:
-    """When a response says no request or token is left, how long until the window resets."""
-    for kind in ("requests", "tokens"):
-        if headers.get(f"x-ratelimit-remaining-{kind}") == "0":
-            reset = parse_duration(headers.get(f"x-ratelimit-reset-{kind}") or "")
-            if reset:
-                return reset
-    return None
-
-
 def _check_writable(path: Path) -> None:
     """Fail before anything is sent when the response cache cannot be written: an answer paid
     for and not kept would be paid for again by the next run."""
@@ -354,18 +223,6 @@ def _check_writable(path: Path) -> None:
         raise InputError(
             f"{path.parent}: cannot write the response cache here ({reason})"
         ) from None
-
-
-def _counted_tokens(request_body: dict, response_body: dict | None) -> int | None:
-    """Tokens a request counts against a tokens-per-minute limit: its prompt and `max_tokens`
-    (or, without it, the answer), as OpenAI counts them."""
-    usage = (response_body or {}).get("usage")
-    if not isinstance(usage, dict):
-        return None
-    prompt = usage.get("prompt_tokens") or 0
-    most = request_body.get("max_completion_tokens") or request_body.get("max_tokens")
-    answer = most if isinstance(most, int) else usage.get("completion_tokens") or 0
-    return prompt + answer if isinstance(prompt, int) and isinstance(answer, int) else None
 
 
 def _backoff(attempt: int) -> float:
@@ -402,7 +259,7 @@ class Runner:
         self._answered: set[str] = set()  # candidates that have given an answer
         self._committed = 0.0  # spent plus what is in flight, for the cap
         self._dearest: dict[str, float] = {}  # the dearest answer seen per candidate
-        self._pacers: dict[tuple[str, Any], _Pacer] = {}  # by endpoint and model
+        self._limits = Limits(concurrency, self.clock)
         self._reported = -PROGRESS_EVERY  # when on_progress was last called
 
     async def run(self, requests: Sequence[CallRequest], progress: Progress) -> list[Completion]:
@@ -426,13 +283,12 @@ class Runner:
                 self._count(progress, results[i])
                 progress.cached += 1
         self.on_progress(progress)
-        flow = _Flow(self.concurrency)
-        todo = await self._probe(requests, todo, results, flow, progress)
+        todo = await self._probe(requests, todo, results, progress)
         queue = iter(todo)
 
         async def worker() -> None:
             for i in queue:
-                results[i] = await self._obtain(requests[i], flow, progress)
+                results[i] = await self._obtain(requests[i], progress)
                 self._count(progress, results[i])
                 self._report(progress)
 
@@ -445,7 +301,6 @@ class Runner:
         requests: Sequence[CallRequest],
         todo: list[int],
         results: list[Completion | None],
-        flow: _Flow,
         progress: Progress,
     ) -> list[int]:
         """Send each candidate's first request alone (candidates side by side) before the rest.
@@ -460,7 +315,7 @@ class Runner:
 
         async def probe(indices: list[int]) -> set[int]:
             for i in indices:
-                results[i] = done = await self._obtain(requests[i], flow, progress)
+                results[i] = done = await self._obtain(requests[i], progress)
                 self._count(progress, done)
                 self._report(progress)
                 if done.ok or done.attempts != 1 or done.candidate in self.halted:
@@ -485,13 +340,6 @@ class Runner:
             self._reported = now
             self.on_progress(progress)
 
-    def _pacer(self, request: CallRequest) -> _Pacer:
-        key = (request.base_url, request.body.get("model"))
-        pacer = self._pacers.get(key)
-        if pacer is None:
-            pacer = self._pacers[key] = _Pacer(self.clock)
-        return pacer
-
     def _count(self, progress: Progress, completion: Completion) -> None:
         progress.done += 1
         progress.by_candidate[completion.candidate][0] += 1
@@ -508,7 +356,7 @@ class Runner:
             return False
         return self._committed + self._expected_cost(request) > self.max_spend
 
-    async def _obtain(self, request: CallRequest, flow: _Flow, progress: Progress) -> Completion:
+    async def _obtain(self, request: CallRequest, progress: Progress) -> Completion:
         if (halt := self.halted.get(request.candidate)) is not None:
             return Completion.failed(request, f"not sent: {halt.reason}")
         if self.stopped_at_cap or self._over_cap(request):
@@ -517,22 +365,19 @@ class Runner:
         reserved = self._expected_cost(request)
         self._committed += reserved
         client = self.clients[request.base_url]
-        pacer = self._pacer(request)
+        limits = self._limits.of(request.base_url, request.body.get("model"))
         started = self.clock.now()
         attempt = 0
         while True:
             attempt += 1
-            window = await flow.acquire()
-            status = None
+            epoch = await limits.enter()
+            status = headers = body = None
             try:
-                await pacer.wait()
                 sent = time.perf_counter()
                 error, body, headers, status, retryable, found = await self._send(client, request)
                 latency_ms = (time.perf_counter() - sent) * 1000
             finally:
-                flow.release(window, rate_limited=status == 429)
-            if headers is not None:
-                pacer.learn(headers, _counted_tokens(request.body, body))
+                limits.leave(epoch, status, headers, request.body, body)
             if body is not None:
                 self._answered.add(request.candidate)
                 reused = headers is not None and headers.get(REUSED_HEADER) == "1"
@@ -552,8 +397,6 @@ class Runner:
                             f"{self.cache.path}: cannot write the response cache ({reason}); "
                             "the answers saved so far are kept"
                         ) from None
-                if headers is not None and (reset := _exhausted_for(headers)):
-                    pacer.pause(reset)
                 return completion
             if status is not None:
                 self._reached.add(request.base_url)
@@ -570,10 +413,8 @@ class Runner:
                     self._halt(request, f"cannot reach the endpoint: {error}", None)
                 return Completion.failed(request, error, attempt)
             progress.retries += 1
-            if status == 429:
-                progress.rate_limited += 1
-                pacer.pause(wait)  # every request to this model waits, not only this one
-            await self.clock.sleep(wait)
+            progress.rate_limited += status == 429
+            await self.clock.sleep(wait)  # this request alone: the limiter slows the others
 
     async def _send(
         self, client: Client, request: CallRequest

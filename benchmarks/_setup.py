@@ -142,9 +142,10 @@ class Sim:
 
 @contextmanager
 def simulator(config: Path) -> Iterator[Sim]:
-    """`python -m advisor.simulator --config FILE` in its own process, on 127.0.0.1."""
+    """The simulator (`benchmarks._sim`: `python -m advisor.simulator` with a stopwatch) in its
+    own process, on 127.0.0.1."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "advisor.simulator", "--config", str(config), "--port", "0"],
+        [sys.executable, "-m", "benchmarks._sim", "--config", str(config), "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -185,10 +186,14 @@ def run_json(argv: Sequence[str], cwd: Path | None = None) -> dict[str, Any]:
 
 
 def timed_command(argv: Sequence[str], cwd: Path | None = None) -> dict[str, float]:
-    """Wall and CPU time (user + system, from the child's rusage) of one whole command."""
+    """Wall and CPU time (user + system, from the child's rusage) of one whole command.
+
+    The `advisor` script imports the package from PYTHONPATH=ROOT, like every other process
+    here: the code beside these benchmarks, not whichever copy is installed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     proc = subprocess.Popen(
-        argv, cwd=cwd or ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        argv, cwd=cwd or ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started

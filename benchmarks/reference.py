@@ -1,14 +1,18 @@
 """The yardstick: a lean raw-HTTP client sending the advisor's requests at the same concurrency.
 
 Plain asyncio streams, HTTP/1.1 keep-alive, one connection per worker, JSON encoded and decoded
-with the standard library, no retries: about the least a Python client can do per request. The
+with the standard library: about the least a Python client can do per request. A failed attempt
+(429, 5xx, a dropped connection, a body that is not JSON) is retried by its worker alone, after the
+server's `retry-after-ms` / `Retry-After` or the advisor's backoff (0.5 s doubling, jittered):
+what a careful hand-written loop does, and what the advisor's retries are measured against. The
 benchmarks run it in its own process, interleaved with the advisor, and compare the two.
 
     python -m benchmarks.reference --base-url http://127.0.0.1:PORT/v1 --requests FILE \
         --concurrency 64
 
 FILE is a JSON list of {"tag": ..., "body": {...}} (the bodies the advisor would send). Prints one
-JSON object: wall seconds, CPU seconds of this process, answers and errors.
+JSON object: wall seconds, CPU seconds of this process, answers, errors (requests without an answer
+after MAX_ATTEMPTS) and retries.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import random
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +29,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 TAG_HEADER = "x-advisor-request"
+MAX_ATTEMPTS = 8
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 
 class Connection:
@@ -34,7 +41,10 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    async def post(
+        self, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes, float | None]:
+        """(status, body, seconds the server asks to wait before a retry)"""
         if self.writer is None or self.writer.is_closing():
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -50,7 +60,7 @@ class Connection:
             await self.close()
             raise ConnectionError("the server closed the connection")
         status = int(status_line.split(b" ", 2)[1])
-        length, chunked, close = None, False, False
+        length, chunked, close, wait = None, False, False, None
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             name, value = name.strip().lower(), value.strip()
@@ -60,6 +70,10 @@ class Connection:
                 chunked = True
             elif name == "connection" and value.lower() == "close":
                 close = True
+            elif name == "retry-after-ms":
+                wait = float(value) / 1000
+            elif name == "retry-after" and wait is None:
+                wait = float(value)
         if chunked:
             parts = []
             while size := int((await self.reader.readline()).split(b";")[0], 16):
@@ -74,7 +88,7 @@ class Connection:
             close = True
         if close:
             await self.close()
-        return status, content
+        return status, content, wait
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -89,21 +103,36 @@ async def send_all(base_url: str, requests: list[dict], concurrency: int) -> dic
     path = url.path.rstrip("/") + "/chat/completions"
     host, port = url.hostname or "127.0.0.1", url.port or 80
     queue: Iterator[dict] = iter(requests)
-    counts = {"ok": 0, "errors": 0}
+    counts = {"ok": 0, "errors": 0, "retries": 0}
+
+    async def attempt(connection: Connection, request: dict) -> tuple[bool, bool, float | None]:
+        """(answered, worth retrying, the server's wait)"""
+        body = json.dumps(request["body"]).encode()
+        headers = {TAG_HEADER: request["tag"], "Authorization": "Bearer x"}
+        try:
+            status, content, wait = await connection.post(path, body, headers)
+        except (OSError, ValueError, asyncio.IncompleteReadError):
+            await connection.close()
+            return False, True, None
+        if status != 200:
+            return False, status in RETRY_STATUSES, wait
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            return False, True, None
+        return bool(answer.get("choices")), True, None
 
     async def worker() -> None:
         connection = Connection(host, port)
         try:
             for request in queue:
-                body = json.dumps(request["body"]).encode()
-                try:
-                    status, content = await connection.post(
-                        path, body, {TAG_HEADER: request["tag"], "Authorization": "Bearer x"}
-                    )
-                    answer = json.loads(content)
-                    ok = status == 200 and bool(answer.get("choices"))
-                except (OSError, ValueError, asyncio.IncompleteReadError):
-                    ok = False
+                for tries in range(1, MAX_ATTEMPTS + 1):
+                    ok, retryable, wait = await attempt(connection, request)
+                    if ok or not retryable or tries == MAX_ATTEMPTS:
+                        break
+                    counts["retries"] += 1
+                    backoff = min(30.0, 0.5 * 2 ** (tries - 1)) * random.uniform(0.5, 1.0)
+                    await asyncio.sleep(wait if wait is not None else backoff)
                 counts["ok" if ok else "errors"] += 1
         finally:
             await connection.close()

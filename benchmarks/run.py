@@ -1,10 +1,13 @@
 """Run the advisor's benchmarks: `python -m benchmarks.run NAME... [--repeats N] [--update-readme]`.
 
-    throughput  500 examples x 1 candidate, 200 ms latency, concurrency 16 and 64: advisor against
-                the raw reference client, interleaved, median of N
+    throughput  500 examples x 1 candidate, 200 ms latency, concurrency 16 and 64: the whole
+                `advisor evaluate` command against the reference client, both as processes
+                timed from launch to exit (with start-up and tail from the server's side), and
+                the advisor's in-process figure beside them; interleaved, median of N
     overhead    the same with zero latency: the advisor's own cost per example
     faults      10% injected faults of every kind (429 with Retry-After, 500, 503, dropped
-                connections, malformed JSON): examples lost, wall time
+                connections, malformed JSON), concurrency 16: the whole command against the
+                reference client (which retries each request alone), examples lost, wall time
     ratelimit   the simulator's token bucket at 600 requests a minute, 300 requests: achieved rate
                 as a share of the limit, 429s received, examples lost
     replay      `advisor evaluate studies/support-tickets.toml --replay`, the whole command
@@ -44,6 +47,7 @@ from benchmarks._setup import (
     temp_folder,
     timed_command,
 )
+from benchmarks._whole import advisor_command, reference_command
 
 README = Path(__file__).resolve().parent / "README.md"
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
@@ -60,87 +64,110 @@ def _advisor(ws_study: Path, warm: Path, url: str, out: Path, concurrency: int |
     return run_json(argv, cwd=ws_study.parent)
 
 
-def _reference(url: str, requests: Path, concurrency: int) -> dict:
-    argv = ["-m", "benchmarks.reference", "--base-url", url, "--requests", str(requests)]
-    return run_json([*argv, "--concurrency", str(concurrency)])
+REFERENCE, COMMAND, IN_PROCESS = "reference client", "advisor evaluate", "advisor, in-process"
+
+
+def _dump_requests(study: Path, url: str, to: Path) -> Path:
+    """The bodies the advisor sends, for the reference client to send the same."""
+    argv = ["-m", "benchmarks._advisor", "dump", "--study", str(study), "--base-url", url]
+    run_json([*argv, "--to", str(to)], cwd=study.parent)
+    return to
 
 
 def _head_to_head(latency_ms: float, repeats: int) -> dict[str, Any]:
-    """Reference, advisor, reference, advisor... at each concurrency, against one simulator."""
+    """Reference client, advisor command, advisor in-process, again... at each concurrency.
+
+    The two first are whole processes timed from launch to exit; the third is `run_study` timed
+    inside an already-started, warmed process. One untimed run of each process first, so that
+    both find the file cache warm (and the advisor its parsed eval set, as a rerun does).
+    """
     runs: dict[int, dict[str, list[dict]]] = {}
     with temp_folder() as tmp:
         ws = make_workspace(tmp / "ws", EXAMPLES)
         warm = make_workspace(tmp / "warm", 8)
+        advisor = _advisor_command()
         with simulator(ws.sim_config(latency_ms=latency_ms)) as sim:
             url = sim.url
-            requests = tmp / "requests.json"
-            argv = ["-m", "benchmarks._advisor", "dump", "--study", str(ws.study)]
-            run_json([*argv, "--base-url", url, "--to", str(requests)], cwd=ws.folder)
+            requests = _dump_requests(ws.study, url, tmp / "requests.json")
+            reference_command(url, requests, 64, tmp)
+            advisor_command(advisor, ws.study, url, tmp / "out-warm", 64)
             for concurrency in CONCURRENCIES:
-                pairs = runs[concurrency] = {"reference": [], "advisor": []}
+                by_client = runs[concurrency] = {REFERENCE: [], COMMAND: [], IN_PROCESS: []}
                 for i in range(repeats):
                     before = sim.cpu_s()
-                    ref = _reference(url, requests, concurrency)
-                    pairs["reference"].append({**ref, "simulator_cpu_s": sim.cpu_s() - before})
+                    ref = reference_command(url, requests, concurrency, tmp)
+                    by_client[REFERENCE].append({**ref, "simulator_cpu_s": sim.cpu_s() - before})
                     out = tmp / f"out-{concurrency}-{i}"
-                    before = sim.cpu_s()  # the advisor's warm-up run is counted too
-                    adv = _advisor(ws.study, warm.study, url, out, concurrency)
-                    pairs["advisor"].append({**adv, "simulator_cpu_s": sim.cpu_s() - before})
+                    by_client[COMMAND].append(
+                        advisor_command(advisor, ws.study, url, out, concurrency)
+                    )
+                    out = tmp / f"in-{concurrency}-{i}"
+                    by_client[IN_PROCESS].append(
+                        _advisor(ws.study, warm.study, url, out, concurrency)
+                    )
     summary = []
-    for concurrency, pairs in runs.items():
-        ref, adv = pairs["reference"], pairs["advisor"]
+    for concurrency, by_client in runs.items():
         ideal = EXAMPLES * latency_ms / 1000 / concurrency
-        row: dict[str, Any] = {
-            "concurrency": concurrency,
-            "requests": EXAMPLES,
-            "ideal_s": ideal,
-            "reference_wall_s": spread([r["wall_s"] for r in ref]),
-            "reference_cpu_ms_per_request": spread([1000 * r["cpu_s"] / EXAMPLES for r in ref]),
-            "advisor_wall_s": spread([r["wall_s"] for r in adv]),
-            "advisor_run_s": spread([r["run_s"] for r in adv]),
-            "advisor_cpu_ms_per_request": spread([1000 * r["cpu_s"] / EXAMPLES for r in adv]),
-            "advisor_requests_per_s": spread([EXAMPLES / r["wall_s"] for r in adv]),
-            "reference_requests_per_s": spread([EXAMPLES / r["wall_s"] for r in ref]),
-            "wall_ratio": spread(
-                [a["wall_s"] / r["wall_s"] for a, r in zip(adv, ref, strict=True)]
-            ),
-            "simulator_cpu_ms_per_request": spread(
-                [1000 * r["simulator_cpu_s"] / EXAMPLES for r in ref]
-            ),
-            "errors": sum(r["errors"] for r in adv) + sum(r["errors"] for r in ref),
-        }
-        if ideal:
-            row["reference_share_of_ideal"] = spread([ideal / r["wall_s"] for r in ref])
-            row["advisor_share_of_ideal"] = spread([ideal / r["wall_s"] for r in adv])
-        summary.append(row)
+        ref = by_client[REFERENCE]
+        clients = {}
+        for client, rs in by_client.items():
+            row: dict[str, Any] = {
+                "wall_s": spread([r["wall_s"] for r in rs]),
+                "cpu_ms_per_request": spread([1000 * r["cpu_s"] / EXAMPLES for r in rs]),
+                "requests_per_s": spread([EXAMPLES / r["wall_s"] for r in rs]),
+                "wall_ratio": spread(
+                    [r["wall_s"] / b["wall_s"] for r, b in zip(rs, ref, strict=True)]
+                ),
+                "errors": sum(r["errors"] for r in rs),
+            }
+            parts = ("first_request_s", "requests_s", "tail_s", "first_request_cpu_s", "tail_cpu_s")
+            for part in parts:
+                if all(r.get(part) is not None for r in rs):
+                    row[part] = spread([r[part] for r in rs])
+            if ideal:
+                row["share_of_ideal"] = spread([ideal / r["wall_s"] for r in rs])
+            clients[client] = row
+        summary.append(
+            {
+                "concurrency": concurrency,
+                "requests": EXAMPLES,
+                "ideal_s": ideal,
+                "clients": clients,
+                "simulator_cpu_ms_per_request": spread(
+                    [1000 * r["simulator_cpu_s"] / EXAMPLES for r in ref]
+                ),
+            }
+        )
     return {"latency_ms": latency_ms, "repeats": repeats, "summary": summary, "runs": runs}
 
 
-def _m(s: dict[str, float], scale: float = 1.0) -> str:
+def _m(s: dict[str, float] | None, scale: float = 1.0) -> str:
     """median [min-max]"""
+    if s is None:
+        return "-"
     return f"{s['median'] * scale:.3g} [{s['min'] * scale:.3g}-{s['max'] * scale:.3g}]"
 
 
 def _head_table(data: dict[str, Any]) -> str:
-    headers = ["concurrency", "client", "wall s", "req/s", "CPU ms/req"]
     with_ideal = data["latency_ms"] > 0
-    if with_ideal:
-        headers += ["share of ideal"]
-    headers += ["advisor/ref wall"]
+    headers = ["concurrency", "client", "wall s", "first request s", "after last answer s"]
+    headers += ["CPU ms/req", "CPU to first request s", "CPU after last answer s"]
+    headers += [*(["share of ideal"] if with_ideal else []), "wall / reference"]
     rows = []
     for s in data["summary"]:
-        ref = [s["concurrency"], "reference", _m(s["reference_wall_s"])]
-        ref += [_m(s["reference_requests_per_s"]), _m(s["reference_cpu_ms_per_request"])]
-        adv = [s["concurrency"], "advisor", _m(s["advisor_wall_s"])]
-        adv += [_m(s["advisor_requests_per_s"]), _m(s["advisor_cpu_ms_per_request"])]
-        if with_ideal:
-            ref.append(_m(s["reference_share_of_ideal"]))
-            adv.append(_m(s["advisor_share_of_ideal"]))
-        rows += [[*ref, ""], [*adv, _m(s["wall_ratio"])]]
+        for client, c in s["clients"].items():
+            row = [s["concurrency"], client, _m(c["wall_s"]), _m(c.get("first_request_s"))]
+            row += [_m(c.get("tail_s")), _m(c["cpu_ms_per_request"])]
+            row += [_m(c.get("first_request_cpu_s")), _m(c.get("tail_cpu_s"))]
+            if with_ideal:
+                row.append(_m(c["share_of_ideal"]))
+            row.append("" if client == REFERENCE else _m(c["wall_ratio"]))
+            rows.append(row)
     notes = [
         f"concurrency {s['concurrency']}: the simulator's CPU "
         f"{_m(s['simulator_cpu_ms_per_request'])} ms per request (reference runs); "
-        f"requests in error: {s['errors']}"
+        "requests in error: "
+        + ", ".join(f"{client} {c['errors']}" for client, c in s["clients"].items())
         for s in data["summary"]
     ]
     return table(headers, rows) + "\n\n" + "\n".join(f"- {n}" for n in notes)
@@ -150,18 +177,29 @@ def throughput(repeats: int) -> tuple[dict, str]:
     data = _head_to_head(LATENCY_MS, repeats)
     note = (
         f"{EXAMPLES} examples x 1 candidate, {LATENCY_MS:g} ms latency; median [min-max] of "
-        f"{repeats}, interleaved. Advisor: the whole `advisor evaluate` work after start-up "
-        "(plan, run, score, analysis, files), CPU from its rusage. Ideal = requests x latency / "
+        f"{repeats}, interleaved (reference client, advisor evaluate, advisor in-process, "
+        "again). The reference client and `advisor evaluate` are whole processes, timed from "
+        "launch to exit, CPU from their rusage; first request and after last answer: from "
+        "launch to the first request the server saw, and from the last answer it sent to the "
+        "exit, in wall time and in the client's CPU (read from /proc by the server at those "
+        "moments, in clock ticks of 10 ms: less moved by other work on the machine). In-process: "
+        "`run_study` (plan, run, score, analysis, files) timed inside a "
+        "started, warmed process, as benchmarks measured before. Ideal = requests x latency / "
         "concurrency."
     )
     at64 = next(row for row in data["summary"] if row["concurrency"] == 64)
+    command, reference = at64["clients"][COMMAND], at64["clients"][REFERENCE]
     data["targets"] = targets = {
-        "wall at most 1.7x the reference's (concurrency 64)": at64["wall_ratio"]["median"] <= 1.7,
-        "CPU at most 4.5 ms per request (concurrency 64)": (
-            at64["advisor_cpu_ms_per_request"]["median"] <= 4.5
+        "advisor evaluate at most 1.15x the reference client's wall (concurrency 64)": (
+            command["wall_ratio"]["median"] <= 1.15
         ),
+        "advisor evaluate at most 1.2 ms CPU per request (concurrency 64)": (
+            command["cpu_ms_per_request"]["median"] <= 1.2
+        ),
+        "first request within 0.25 s of launch": command["first_request_s"]["median"] <= 0.25,
+        "everything written within 0.1 s of the last answer": command["tail_s"]["median"] <= 0.1,
         "reference at least 90% of the ideal rate (concurrency 64)": (
-            at64["reference_share_of_ideal"]["median"] >= 0.9
+            reference["share_of_ideal"]["median"] >= 0.9
         ),
     }
     return data, note + "\n\n" + _head_table(data) + _targets(targets)
@@ -201,37 +239,64 @@ def _fresh_sim_runs(
     return results, examples
 
 
+FAULTS_CONCURRENCY = 16
+
+
 def faults(repeats: int) -> tuple[dict, str]:
-    concurrency = 64
-    runs, n = _fresh_sim_runs(repeats, concurrency, EXAMPLES, latency_ms=LATENCY_MS, fault_rate=0.1)
+    """Reference client and advisor command, each against a new simulator (faults are counted
+    per request body, so a second client at the same simulator would meet none)."""
+    n, concurrency = EXAMPLES, FAULTS_CONCURRENCY
+    runs: dict[str, list[dict]] = {REFERENCE: [], COMMAND: []}
+    with temp_folder() as tmp:
+        ws = make_workspace(tmp / "ws", n)
+        config = ws.sim_config(latency_ms=LATENCY_MS, fault_rate=0.1)
+        advisor = _advisor_command()
+        with simulator(ws.sim_config(latency_ms=LATENCY_MS)) as sim:
+            requests = _dump_requests(ws.study, sim.url, tmp / "requests.json")
+        for i in range(repeats):
+            with simulator(config) as sim:
+                runs[REFERENCE].append(reference_command(sim.url, requests, concurrency, tmp))
+            with simulator(config) as sim:
+                out = tmp / f"out-{i}"
+                runs[COMMAND].append(advisor_command(advisor, ws.study, sim.url, out, concurrency))
+    ref = runs[REFERENCE]
     summary = {
-        "requests": n,
-        "concurrency": concurrency,
-        "fault_rate": 0.1,
-        "lost": [r["errors"] for r in runs],
-        "answered": [r["answered"] for r in runs],
-        "retries": spread([r["retries"] for r in runs]),
-        "rate_limited": spread([r["rate_limited"] for r in runs]),
-        "wall_s": spread([r["wall_s"] for r in runs]),
+        client: {
+            "wall_s": spread([r["wall_s"] for r in rs]),
+            "wall_ratio": spread([r["wall_s"] / b["wall_s"] for r, b in zip(rs, ref, strict=True)]),
+            "lost": sum(r["errors"] for r in rs),
+            "retries": spread([r["retries"] for r in rs]),
+            "rate_limited": spread([r["rate_limited"] for r in rs if "rate_limited" in r] or [0]),
+        }
+        for client, rs in runs.items()
     }
     rows = [
         [
-            n,
-            concurrency,
-            f"{sum(summary['lost'])} of {n * len(runs)}",
-            _m(summary["retries"]),
-            _m(summary["rate_limited"]),
-            _m(summary["wall_s"]),
+            client,
+            f"{s['lost']} of {n * len(runs[client])}",
+            _m(s["retries"]),
+            _m(s["wall_s"]),
+            "" if client == REFERENCE else _m(s["wall_ratio"]),
         ]
+        for client, s in summary.items()
     ]
     text = (
-        f"{n} examples, {LATENCY_MS:g} ms latency, 10% of attempts fail (429 with Retry-After 1 s, "
-        f"500, 503, dropped connection, malformed JSON; at most 2 per request), a new simulator "
-        f"for each of {repeats} runs; median [min-max].\n\n"
-        + table(["requests", "concurrency", "lost", "retries", "429s", "wall s"], rows)
+        f"{n} examples x 1 candidate, concurrency {concurrency}, {LATENCY_MS:g} ms latency; 10% "
+        "of attempts fail (429 with Retry-After 1 s, 500, 503, dropped connection, malformed "
+        "JSON; at most 2 per request), each run against a new simulator; whole processes, "
+        f"interleaved, median [min-max] of {repeats}. The reference client retries each failed "
+        "request alone, after the server's Retry-After or a 0.5 s backoff; the advisor met "
+        f"{_m(summary[COMMAND]['rate_limited'])} 429s a run.\n\n"
+        + table(["client", "lost", "retries", "wall s", "wall / reference"], rows)
     )
-    targets = {"nothing lost": sum(summary["lost"]) == 0}
-    return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
+    targets = {
+        "advisor evaluate at most 1.3x the reference client's wall": (
+            summary[COMMAND]["wall_ratio"]["median"] <= 1.3
+        ),
+        "nothing lost": summary[COMMAND]["lost"] == 0,
+    }
+    data = {"summary": summary, "runs": runs, "targets": targets, "concurrency": concurrency}
+    return data, text + _targets(targets)
 
 
 def ratelimit(repeats: int) -> tuple[dict, str]:
@@ -267,7 +332,7 @@ def ratelimit(repeats: int) -> tuple[dict, str]:
         + table(["requests", "concurrency", "rpm", "run s", "% of limit", "429s", "lost"], rows)
     )
     targets = {
-        "at least 90% of the limit": summary["share_of_limit"]["median"] >= 0.9,
+        "at least 96% of the limit": summary["share_of_limit"]["median"] >= 0.96,
         "nothing lost": sum(summary["lost"]) == 0,
     }
     return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
@@ -306,7 +371,7 @@ def replay(repeats: int) -> tuple[dict, str]:
             [["advisor evaluate --replay", _m(summary["wall_s"]), _m(summary["cpu_s"])]],
         )
     )
-    targets = {"under 5 s": summary["wall_s"]["median"] < 5.0}
+    targets = {"under 1.5 s": summary["wall_s"]["median"] < 1.5}
     return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
 
 

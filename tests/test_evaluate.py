@@ -210,7 +210,8 @@ def test_spend_cap_stops_mid_run_and_marks_partial(study_dir):
     from advisor.evaluate import EvaluateOptions, plan_run
 
     with running(config) as server:
-        options = EvaluateOptions(Path("study.toml"), base_url=server.base_url)
+        # any cap makes the plan count the prompts for its estimate
+        options = EvaluateOptions(Path("study.toml"), base_url=server.base_url, max_spend=1e9)
         cap = plan_run(options).estimate * 1.5
         argv = ["evaluate", "study.toml", "--base-url", server.base_url, "--max-spend", f"{cap}"]
         assert main(argv) == 1

@@ -139,39 +139,77 @@ def test_a_rate_limit_slows_the_whole_run_and_loses_nothing(study_dir):
     assert wall < floor * 1.6 + 2.0
 
 
-def test_a_burst_of_429s_halves_the_requests_in_flight_once():
-    from advisor.runner import _Flow
+def test_a_429_without_a_spent_budget_slows_only_its_own_request(study_dir):
+    # 120 requests, a fifth of first attempts refused with "Retry-After: 1" and no rate-limit
+    # headers. Paused model-wide, one pause after another, the run would take many seconds;
+    # waiting alone, each refused request costs the run about its own second.
+    (study_dir / "study.toml").write_text(study_text(run="[run]\nconcurrency = 16\n"))
+    faults = {"rate": 0.2, "kinds": ["429"], "retry_after_s": 1.0, "max_per_request": 1}
+    with running(_with_latency(study_dir, 5, faults=faults)) as server:
+        started = time.monotonic()
+        assert main(["evaluate", "study.toml", "--base-url", server.base_url]) == 0
+        wall = time.monotonic() - started
+        assert server.stats.faults["429"] >= 10 and server.stats.ok == 120
+    results = _results(study_dir)
+    assert results["run"]["errors"] == 0 and results["run"]["rate_limited"] >= 10
+    assert wall < 6.0
+
+
+def test_a_burst_of_429s_halves_the_window_once_and_answers_win_it_back():
+    from advisor.limiter import Window
 
     async def go() -> list[int]:
-        flow = _Flow(16)
-        windows = [await flow.acquire() for _ in range(16)]
-        for window in windows[:10]:  # ten answered 429 together: one congestion event
-            flow.release(window, rate_limited=True)
-        limits = [flow.limit]
-        for window in windows[10:]:
-            flow.release(window, rate_limited=False)
-        for _ in range(2):  # a window of 8 successes grows it by half
-            window = await flow.acquire()
-            flow.release(window, rate_limited=False)
-        limits.append(flow.limit)
-        later = await flow.acquire()
-        flow.release(later, rate_limited=True)  # a new event halves again
-        return [*limits, flow.limit]
+        window = Window(16)
+        epochs = [await window.acquire() for _ in range(16)]
+        for epoch in epochs[:10]:  # ten answered 429 together: one congestion event
+            window.release(epoch, rate_limited=True)
+        sizes = [window.limit]
+        for epoch in epochs[10:13]:  # each answer adds one place
+            window.release(epoch, rate_limited=False)
+        sizes.append(window.limit)
+        later = await window.acquire()
+        window.release(later, rate_limited=True)  # a new event halves again
+        sizes.append(window.limit)
+        for epoch in epochs[13:]:  # sent before that halving: their 429s do not halve it
+            window.release(epoch, rate_limited=True)
+        sizes.append(window.limit)
+        return sizes
 
-    assert asyncio.run(go()) == [8, 12, 6]
+    assert asyncio.run(go()) == [8, 11, 5, 5]
+
+
+def test_only_a_spent_budget_pauses_the_whole_model():
+    from advisor.limiter import ModelLimits
+    from advisor.runner import VirtualClock
+
+    async def go() -> list[float]:
+        clock = VirtualClock()
+        limits = ModelLimits(4, clock)
+        body = {"model": "m", "messages": []}
+        epoch = await limits.enter()
+        limits.leave(epoch, 429, {"retry-after": "1"}, body, None)  # this request waits, alone
+        epoch = await limits.enter()
+        waits = [clock.now()]
+        spent = {"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s"}
+        limits.leave(epoch, 429, {"retry-after": "2", **spent}, body, None)
+        await limits.enter()  # every request to the model waits for the reset
+        return [*waits, clock.now()]
+
+    assert asyncio.run(go()) == [0.0, pytest.approx(2.0)]
 
 
 def test_pacing_spaces_requests_just_under_the_announced_limit():
-    from advisor.runner import PACE_SHARE, VirtualClock, _Pacer
+    from advisor.limiter import PACE_SHARE, Pacer
+    from advisor.runner import VirtualClock
 
     async def go() -> tuple[float, float]:
         clock = VirtualClock()
-        pacer = _Pacer(clock)
+        pacer = Pacer(clock)
         pacer.learn({"x-ratelimit-limit-requests": "600"}, None)  # 10 a second
         for _ in range(11):
             await pacer.wait()
         paced = clock.now()
-        pacer.pause(2.0)  # a 429 asking for 2 s holds every later request
+        pacer.pause(2.0)  # a spent budget, reset in 2 s, holds every later request
         await pacer.wait()
         return paced, clock.now() - paced
 

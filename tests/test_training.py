@@ -172,6 +172,7 @@ def test_counts_with_an_empty_tiktoken_cache_and_no_network(
     import tiktoken.registry
     from pytest_socket import disable_socket, enable_socket
 
+    monkeypatch.chdir(tmp_path)  # no token counts cached from an earlier run (.advisor-cache)
     cache = tmp_path / "tiktoken-cache"
     cache.mkdir()
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
@@ -413,3 +414,25 @@ def test_estimate_training_command_and_study_integration(tmp_path, monkeypatch, 
     assert judged["gpt-4o-mini fine-tuned"]["quality"]["set_aside"] == 2
     assert judged["gpt-4o-mini fine-tuned"]["quality"]["n"] == 358
     assert judged["gpt-4o-mini zero-shot"]["quality"]["n"] == 360
+
+
+def test_token_counts_are_kept_by_the_files_content(tmp_path: Path) -> None:
+    from advisor.tokencache import cached_counts
+
+    path, cache = tmp_path / "t.jsonl", tmp_path / "cache"
+    path.write_text("one\n")
+    calls = []
+
+    def count() -> list[int]:
+        calls.append(path.read_text())
+        return [len(calls)]
+
+    assert cached_counts(path, "o200k_base", count, cache) == [1]
+    assert cached_counts(path, "o200k_base", count, cache) == [1]  # kept: not counted again
+    assert cached_counts(path, "cl100k_base", count, cache) == [2]  # another encoding
+    path.write_text("two\n")
+    assert cached_counts(path, "o200k_base", count, cache) == [3]  # another content
+    for entry in cache.iterdir():
+        entry.write_text('["torn')
+    assert cached_counts(path, "o200k_base", count, cache) == [4]  # unreadable: counted again
+    assert cached_counts(path, "o200k_base", count, cache) == [4]

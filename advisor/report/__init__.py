@@ -18,7 +18,17 @@ from advisor.results import Results, write_atomic
 
 REPORT_FILE = "report.html"
 
-__all__ = ["REPORT_FILE", "render", "write_report"]
+__all__ = ["REPORT_FILE", "preload", "render", "write_report"]
+
+
+def preload() -> None:
+    """Compile the page's template and read its assets ahead of `render` (a run does this while
+    its requests are in flight, see `advisor.prefetch`)."""
+    from advisor.report._page import _asset, _environment
+
+    _environment().get_template("report.html.j2")
+    _asset("report.js")
+    _asset("report.css")
 
 
 def write_report(results: Results, run_dir: Path) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.errors import InputError
+from advisor.tokencache import cached_counts
 from advisor.training._file import (
     MESSAGE_KEYS,
     LineNote,
@@ -255,7 +256,9 @@ def estimate(
     base = resolve_model(model, provider)[0]
     encoding, exact = encoding_name_for_model(base)
     terms = model_terms(provider, model)
-    counts = [count_example(e, base) for e in data.examples]
+    counts = cached_counts(
+        Path(path), encoding, lambda: [count_example(e, base) for e in data.examples]
+    )
     context = terms.training_context
     billed_per_epoch = sum(counts if context is None else (min(n, context) for n in counts))
     n_epochs = default_epochs(len(counts)) if epochs == "auto" else epochs
