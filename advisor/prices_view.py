@@ -76,7 +76,13 @@ def prices_table(catalog: Catalog) -> Table:
             + [f"Dedicated GPU, {text}" for text in gpus]
         ),
     )
-    figures = (*GROUPS["base"], *GROUPS["fine_tuning"], "shutdown", "training_cutoff")
+    figures = (
+        *GROUPS["base"],
+        *GROUPS["fine_tuning"],
+        "hosting_per_hour",
+        "shutdown",
+        "training_cutoff",
+    )
     for header in ("provider", "model", "family", *figures):
         table.add_column(header.replace("_", " "), justify="right" if header in FIGURES else "left")
     for e in catalog.models:
