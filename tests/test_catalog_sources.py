@@ -55,6 +55,12 @@ def test_secondary_and_conflicting_figures_say_so():
     assert vertex.training == 5.00 and vertex.ft_input is None and "in the study" in vertex.note
 
 
+def test_a_figure_shows_its_sources_own_date_beside_the_day_it_was_read(capsys):
+    assert main(["prices", "open-mistral-nemo", "--provider", "mistral"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-12-06" in out and "dated 2024-12-22" in out and "secondary" in out
+
+
 def test_prices_lists_the_open_weight_providers(capsys):
     assert main(["prices"]) == 0
     out = capsys.readouterr().out
