@@ -1,8 +1,9 @@
 """The screen before any eval: what fine-tuning each family at each provider would cost and save.
 
 Given the incumbent's cost per call and a token profile (the fine-tune's short prompt, the answer's
-length, the training file's size), every catalog entry that publishes a training price is priced
-the same way: training cost, cost per call, payback and net saving at the horizon, the fine-tune's
+length, the training file's size), every catalog entry that publishes a training price and a price
+for serving its fine-tune (per token, or by the hour on a dedicated endpoint) is priced the same
+way: training cost, cost per call, payback and net saving at the horizon, the fine-tune's
 life, and the error-rate difference at which it breaks even. Quality is not known until an option
 is evaluated, so the screen assumes the incumbent's error rate for every option and ranks by
 money alone; it only says which options are worth paying an eval for.
