@@ -1,8 +1,9 @@
 """The screen before any eval: what fine-tuning each family at each provider would cost and save.
 
 Given the incumbent's cost per call and a token profile (the fine-tune's short prompt, the answer's
-length, the training file's size), every catalog entry that publishes a training price is priced
-the same way: training cost, cost per call, payback and net saving at the horizon, the fine-tune's
+length, the training file's size), every catalog entry that publishes a training price and a price
+for serving its fine-tune (per token, or by the hour on a dedicated endpoint) is priced the same
+way: training cost, cost per call, payback and net saving at the horizon, the fine-tune's
 life, and the error-rate difference at which it breaks even. Quality is not known until an option
 is evaluated, so the screen assumes the incumbent's error rate for every option and ranks by
 money alone; it only says which options are worth paying an eval for.
@@ -82,6 +83,9 @@ class Option:
     parameters_b: float | None
     training_cost: float
     cost_per_call: float
+    """Per-token serving only; a dedicated endpoint's hours are `hosting_per_hour`."""
+    hosting_per_hour: float
+    """What serving costs by the hour whatever the volume: a dedicated endpoint, storage."""
     payback_days: float | None
     net_saving_at_horizon: float
     life_days: float | None
@@ -122,11 +126,20 @@ def _day(as_of: date, when: date | None) -> float | None:
 def _unavailable(entry: CatalogEntry, as_of: date) -> str | None:
     if entry.training is None:
         return "no published training price in the catalog"
+    if not _servable(entry):
+        return "no price for serving its fine-tune in the catalog: give it in the study"
     if entry.shutdown is not None and entry.shutdown <= as_of:
         return f"shut down on {entry.shutdown}"
     if entry.training_cutoff is not None and entry.training_cutoff < as_of:
         return f"accepts no training job after {entry.training_cutoff}"
     return None
+
+
+def _servable(entry: CatalogEntry) -> bool:
+    """The catalog prices a call to the entry's fine-tune: its own prices, or the base ones."""
+    if entry.ft_input is not None and entry.ft_output is not None:
+        return True
+    return bool(entry.adapter_at_base_price) and None not in (entry.input, entry.output)
 
 
 def price_option(entry: CatalogEntry, p: Profile) -> Option:
@@ -155,10 +168,12 @@ def price_option(entry: CatalogEntry, p: Profile) -> Option:
         ft_error_rate=error_rate,
         as_of=p.as_of,
     )
-    hosting = entry.hosting_per_hour
+    # Keeping a fine-tune (Mistral's storage) costs by the hour like an endpoint, called or not,
+    # so it counts against the payback too, not only the net saving.
+    storage = (entry.storage_per_month or 0.0) / (MONTH_DAYS * 24)
+    hosting = (entry.hosting_per_hour or 0.0) + storage
     serving = Serverless() if not hosting else Dedicated(per_hour=hosting)
     result = served_break_even(scenario, serving)
-    storage = (entry.storage_per_month or 0.0) / MONTH_DAYS * p.horizon_days
     return Option(
         provider=entry.provider,
         model=entry.model,
@@ -166,8 +181,9 @@ def price_option(entry: CatalogEntry, p: Profile) -> Option:
         parameters_b=entry.parameters_b,
         training_cost=training,
         cost_per_call=per_call,
+        hosting_per_hour=hosting,
         payback_days=result.payback_days,
-        net_saving_at_horizon=result.net_saving_at_horizon - storage,
+        net_saving_at_horizon=result.net_saving_at_horizon,
         life_days=result.life.life_days,
         shutdown=entry.shutdown,
         break_even_error_gap=result.break_even_error_gap,

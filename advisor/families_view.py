@@ -107,6 +107,11 @@ def needed(option: Option, profile: Profile) -> str:
     return text
 
 
+def hourly(option: Option) -> str:
+    """What a dedicated endpoint or storage bills by the hour whatever the volume, if anything."""
+    return f" + {money(option.hosting_per_hour)} an hour" if option.hosting_per_hour else ""
+
+
 def _life(option: Option) -> str:
     return "outlives the horizon" if option.life_days is None else f"{option.life_days:,.0f} days"
 
@@ -128,7 +133,8 @@ def lines(result: Screen) -> list[str]:
         payback = "none in the horizon" if o.payback_days is None else f"{o.payback_days:,.1f} days"
         out.append(
             f"{rank:>2}. {o.family} at {o.provider} ({o.model}){_mark(o)}: training "
-            f"{money(o.training_cost)}, {money(o.cost_per_call)} a call, payback {payback}, "
+            f"{money(o.training_cost)}, {money(o.cost_per_call)} a call{hourly(o)}, "
+            f"payback {payback}, "
             f"net saving {money(o.net_saving_at_horizon)}, life {_life(o)}; {needed(o, p)}"
         )
     if result.worth_an_eval:

@@ -76,7 +76,13 @@ def prices_table(catalog: Catalog) -> Table:
             + [f"Dedicated GPU, {text}" for text in gpus]
         ),
     )
-    figures = (*GROUPS["base"], *GROUPS["fine_tuning"], "shutdown", "training_cutoff")
+    figures = (
+        *GROUPS["base"],
+        *GROUPS["fine_tuning"],
+        "hosting_per_hour",
+        "shutdown",
+        "training_cutoff",
+    )
     for header in ("provider", "model", "family", *figures):
         table.add_column(header.replace("_", " "), justify="right" if header in FIGURES else "left")
     for e in catalog.models:
@@ -105,6 +111,9 @@ def entry_detail(entry: CatalogEntry) -> Table:
         for i, s in enumerate(sources):
             cell.append(("\n" if i else "") + s.name)
             cell.append(f"\n{s.url}" if s.url else "", style="dim")
-        checked = "\n".join(f"{s.checked}" + ("\n" if s.url else "") for s in sources)
+        checked = "\n".join(
+            f"{s.checked}" + (f"\ndated {s.dated}" if s.dated else "\n" if s.url else "")
+            for s in sources
+        )
         table.add_row(figure, _show(figure, value), cell, checked)
     return table

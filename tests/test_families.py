@@ -38,25 +38,47 @@ def _option(screen, model):
     return next(o for o in screen["options"] if o["model"] == model)
 
 
+def test_a_per_token_option_recomputed_by_hand_with_its_minimum_charge_and_storage(capsys):
+    # Mistral NeMo: trained at $1.00 per 1M (300,000 tokens: $0.30, so the $4 minimum applies),
+    # served at $0.15 in and out, and kept for $2 a month, which runs from day 0 like hosting.
+    screen = _screen(capsys, OPTIONS)
+    option = _option(screen, "open-mistral-nemo")
+    per_call = (100 + 10) * 0.15 / 1e6
+    storage_per_day = 2.00 / (365.25 / 12)
+    daily = 10_000 * (816e-6 - per_call) - storage_per_day
+    assert screen["profile"]["incumbent_cost_per_call"] == pytest.approx(816e-6)
+    assert option["training_cost"] == pytest.approx(4.00)
+    assert option["cost_per_call"] == pytest.approx(per_call)
+    assert option["payback_days"] == pytest.approx((1000 + 4.00) / daily)
+    assert option["net_saving_at_horizon"] == pytest.approx(daily * 365 - 1000 - 4.00)
+    assert option["life_days"] is None
+
+
 @pytest.mark.parametrize(
-    ("model", "serve", "train"),
+    ("provider", "model", "train", "min_charge", "per_hour"),
     [
-        ("accounts/fireworks/models/llama-v3p1-8b-instruct", 0.20, 0.50),  # up to 16B
-        ("accounts/fireworks/models/qwen2p5-72b-instruct", 0.90, 3.00),  # 16.1B - 80B
+        ("fireworks", "accounts/fireworks/models/llama-v3p1-8b-instruct", 0.50, 0.0, 8.00),
+        ("together", "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo", 0.48, 4.00, 5.49),
     ],
 )
-def test_two_options_recomputed_by_hand_from_their_catalog_prices(capsys, model, serve, train):
+def test_a_lora_served_on_a_dedicated_endpoint_pays_its_hours_not_tokens(
+    capsys, provider, model, train, min_charge, per_hour
+):
+    # Neither serves a LoRA serverless any more: one H100 by the hour, nothing per token.
     screen = _screen(capsys, OPTIONS)
-    option = _option(screen, model)
-    training = 100_000 * 3 * train / 1e6  # 3 epochs by default
-    per_call = (100 + 10) * serve / 1e6  # LoRA served at the base model's price
-    daily = 10_000 * (816e-6 - per_call)
-    assert screen["profile"]["incumbent_cost_per_call"] == pytest.approx(816e-6)
+    option = next(o for o in screen["options"] if (o["provider"], o["model"]) == (provider, model))
+    training = max(100_000 * 3 * train / 1e6, min_charge)
+    daily = 10_000 * 816e-6 - per_hour * 24  # $8.16 saved, $192 or $131.76 paid a day
     assert option["training_cost"] == pytest.approx(training)
-    assert option["cost_per_call"] == pytest.approx(per_call)
-    assert option["payback_days"] == pytest.approx((1000 + training) / daily)
+    assert option["cost_per_call"] == 0
+    assert option["payback_days"] is None
     assert option["net_saving_at_horizon"] == pytest.approx(daily * 365 - 1000 - training)
-    assert option["life_days"] is None
+
+
+def test_options_whose_serving_price_is_unpublished_are_listed_not_priced(capsys):
+    reasons = {u["model"]: u["reason"] for u in _screen(capsys, OPTIONS)["unpriced"]}
+    for model in ("accounts/fireworks/models/qwen2p5-72b-instruct", "gemini-2.5-flash"):
+        assert "no price for serving its fine-tune" in reasons[model]
 
 
 def test_openai_options_die_at_their_shutdown_and_fall_back(capsys):
@@ -116,11 +138,10 @@ def test_families_imports_nothing_heavy():
 
 def test_the_quality_needed_is_the_error_gap_that_zeroes_the_net_saving(capsys):
     screen = _screen(capsys, [*OPTIONS, "--error-cost", "0.01", "--incumbent-error-rate", "0.1"])
-    option = _option(screen, "accounts/fireworks/models/llama-v3p1-8b-instruct")
-    training = 100_000 * 3 * 0.50 / 1e6
-    net = 10_000 * (816e-6 - 110 * 0.20 / 1e6) * 365 - 1000 - training
+    option = _option(screen, "open-mistral-nemo")  # the $4 minimum, $2 a month of storage
+    net = (10_000 * (816e-6 - 110 * 0.15 / 1e6) - 2.00 / (365.25 / 12)) * 365 - 1000 - 4.00
     # the option may make net / ($0.01 x 3,650,000 calls) more errors and still break even
     assert option["break_even_error_gap"] == pytest.approx(-net / (0.01 * 3_650_000))
     assert main([*OPTIONS[:-1], "--error-cost", "0.01", "--incumbent-error-rate", "0.1"]) == 0
-    out = " ".join(capsys.readouterr().out.split())  # $1,897.95 / $36,500: 5.2 points
+    out = " ".join(capsys.readouterr().out.split())  # $1,890.19 / $36,500: 5.2 points
     assert "breaks even with up to 5.2 points more errors (accuracy down to 84.8%)" in out

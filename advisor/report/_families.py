@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from advisor.errors import InputError
 from advisor.families import Screen, profile_from_run, screen
-from advisor.families_view import QUALITY_UNKNOWN, needed
+from advisor.families_view import QUALITY_UNKNOWN, hourly, needed
 from advisor.results import Results
 from advisor.wording import days, money
 
@@ -51,7 +51,7 @@ def _rows(result: Screen) -> tuple[Row, ...]:
             provider=o.provider,
             model=o.model,
             training=money(o.training_cost),
-            per_call=money(o.cost_per_call),
+            per_call=money(o.cost_per_call) + hourly(o),
             payback="none in the horizon" if o.payback_days is None else days(o.payback_days),
             net_saving=money(o.net_saving_at_horizon),
             life="outlives the horizon" if o.life_days is None else days(o.life_days),
