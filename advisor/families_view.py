@@ -11,7 +11,7 @@ from advisor.errors import InputError
 from advisor.families import Option, Profile, Screen, profile_from_results, with_overrides
 from advisor.pricing import call_prices
 from advisor.usage import call_cost
-from advisor.wording import money, number
+from advisor.wording import horizon, money, number
 
 QUALITY_UNKNOWN = (
     "Quality is unknown until an option is evaluated: every option is assumed to answer as well "
@@ -126,7 +126,7 @@ def lines(result: Screen) -> list[str]:
     p = result.profile
     out = [
         f"Fine-tuning options against {p.incumbent} ({money(p.incumbent_cost_per_call)} a call), "
-        f"{number(p.calls_per_day)} calls/day, {number(p.horizon_days)}-day horizon:",
+        f"{number(p.calls_per_day)} calls/day, over {horizon(p.horizon_days)}:",
         QUALITY_UNKNOWN,
     ]
     for rank, o in enumerate(result.options, 1):

@@ -14,12 +14,14 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+STUDY = "studies/support-tickets.toml"
 PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*(\.json)?$|[\[=][A-Z]")
 """STUDY, FILE, RESULTS.json, [MODEL], MODEL=IN,...: a word to replace, not a command to run."""
 
@@ -78,7 +80,8 @@ def test_recording_the_example_again_as_the_readme_says(project):
         assert url.startswith("http://127.0.0.1:")
         done = _advisor(f"{RECORD} --base-url {url}", project)
         assert done.returncode == 0, done.stderr
-        assert "(0 re-used from the fixtures, 1440 sent" in done.stdout
+        sent = 360 * len(tomllib.loads((project / STUDY).read_text())["candidates"])
+        assert f"(0 re-used from the fixtures, {sent} sent" in done.stdout
     finally:
         server.terminate()
         server.communicate(timeout=10)
