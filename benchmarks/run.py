@@ -348,6 +348,16 @@ def _advisor_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "advisor"]
 
 
+def _example_size() -> str:
+    """'5 candidates x 360 examples, 1,800': the shipped example, as the study and eval set say."""
+    import tomllib
+
+    study = tomllib.loads((ROOT / "studies/support-tickets.toml").read_text(encoding="utf-8"))
+    lines = (ROOT / "evalsets/support-tickets.jsonl").read_text(encoding="utf-8").splitlines()
+    candidates, examples = len(study["candidates"]), sum(1 for line in lines if line.strip())
+    return f"{candidates} candidates x {examples} examples, {candidates * examples:,}"
+
+
 def replay(repeats: int) -> tuple[dict, str]:
     runs = []
     with temp_folder() as tmp:
@@ -363,8 +373,8 @@ def replay(repeats: int) -> tuple[dict, str]:
         "cpu_s": spread([r["cpu_s"] for r in runs]),
     }
     text = (
-        "`advisor evaluate studies/support-tickets.toml --replay --out TMP` (4 candidates x 360 "
-        f"examples, 1,440 recorded requests), the whole command; median [min-max] of {repeats}."
+        "`advisor evaluate studies/support-tickets.toml --replay --out TMP` "
+        f"({_example_size()} recorded requests), the whole command; median [min-max] of {repeats}."
         "\n\n"
         + table(
             ["command", "wall s", "CPU s"],
