@@ -241,7 +241,7 @@ async def _run_batches(
     return completions, judged
 
 
-async def _run(
+async def run_requests(
     plan: Plan,
     wire: Wire,
     concurrency: int,
@@ -331,7 +331,7 @@ def evaluate(
     started = datetime.now(UTC)
     listing_failed: list[str] = []
     output = asyncio.run(
-        _run(
+        run_requests(
             plan,
             wire,
             concurrency or plan.study.run.concurrency,

@@ -144,7 +144,7 @@ def _arm(
     return Arm(name, model, base_url, api_key_env, prices, params, template)
 
 
-def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Arm:
+def candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Arm:
     given = options.price_overrides.get(c.model)
     return _arm(
         c.name,
@@ -161,7 +161,7 @@ def _candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Ar
     )
 
 
-def _estimate(
+def cost_estimate(
     model: str, messages: list[dict[str, str]], prices: CallPrices, max_out: int
 ) -> float:
     """Upper cost of one call: its counted prompt, uncached, and `max_out` output tokens."""
@@ -170,14 +170,14 @@ def _estimate(
     return prices.cost(Usage(prompt_tokens=count_chat(messages, model), completion_tokens=max_out))
 
 
-def _max_output(arm: Arm, study: Study) -> int:
+def max_output(arm: Arm, study: Study) -> int:
     for key in ("max_completion_tokens", "max_tokens"):
         if isinstance(arm.params.get(key), int):
             return arm.params[key]
     return study.run.output_estimate_tokens
 
 
-def _request(
+def call_request(
     arm: Arm,
     example_id: str,
     repeat: int,
@@ -320,7 +320,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
             scorer.check_expected(example.expected)
         except InputError as exc:
             raise InputError(f"{evalset.path}:{example.row}: {exc}") from None
-    arms = tuple(_candidate_arm(c, base_dir, options) for c in study.candidates)
+    arms = tuple(candidate_arm(c, base_dir, options) for c in study.candidates)
     judge = None
     if isinstance(scorer, JudgeScorer):
         cfg = scorer.config
@@ -345,16 +345,16 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
     live = spends and options.mode == "live"  # the cache only takes what it holds off the estimate
     cache = ResponseCache(out / "cache" / "responses.jsonl") if live else None
     for arm in arms:
-        max_out = _max_output(arm, study)
+        max_out = max_output(arm, study)
         for example in evalset.examples:
             messages = arm.template.render(example)
-            cost = _estimate(arm.model, messages, arm.prices, max_out) if spends else 0.0
+            cost = cost_estimate(arm.model, messages, arm.prices, max_out) if spends else 0.0
             if judge is not None and spends:
                 judge_messages = scorer.judge_messages(example.inputs, example.expected, "")
-                judge_max = _max_output(judge, study) + max_out  # the answer goes in the prompt
-                cost += _estimate(judge.model, judge_messages, judge.prices, judge_max)
+                judge_max = max_output(judge, study) + max_out  # the answer goes in the prompt
+                cost += cost_estimate(judge.model, judge_messages, judge.prices, judge_max)
             for repeat in range(study.run.repeats):
-                request = _request(arm, example.id, repeat, messages, cost)
+                request = call_request(arm, example.id, repeat, messages, cost)
                 requests.append(request)
                 if cache is None or request.key not in cache:
                     estimate += cost
@@ -411,11 +411,11 @@ def judge_requests(plan: Plan, completions: list[Completion]) -> list[CallReques
             continue
         example = examples[c.example_id]
         messages = plan.scorer.judge_messages(example.inputs, example.expected, c.output)
-        estimate = _estimate(
-            plan.judge.model, messages, plan.judge.prices, _max_output(plan.judge, plan.study)
+        estimate = cost_estimate(
+            plan.judge.model, messages, plan.judge.prices, max_output(plan.judge, plan.study)
         )
         requests.append(
-            _request(
+            call_request(
                 plan.judge,
                 c.example_id,
                 c.repeat,

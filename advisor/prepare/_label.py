@@ -90,11 +90,11 @@ def label(options: LabelOptions) -> Labelled:
     study = load_study(options.study_path)
     plan, train_template = _plan(options, study)
     folder = options.fixtures or Path("fixtures") / f"{study.name}.labels"
-    from advisor.evaluate import _run, open_wire
+    from advisor.evaluate import open_wire, run_requests
 
     workers = options.concurrency or study.run.concurrency
     with open_wire(plan, options.mode, folder, workers) as wire:
-        output = asyncio.run(_run(plan, wire, workers, lambda progress: None))
+        output = asyncio.run(run_requests(plan, wire, workers, lambda progress: None))
     examples = plan.examples
     answered = {c.example_id: c for c in output.completions if c.ok}
     errors = tuple(e.id for e in plan.evalset.examples if e.id not in answered)
@@ -126,7 +126,7 @@ def label(options: LabelOptions) -> Labelled:
 
 def _plan(options: LabelOptions, study: Study) -> tuple[Plan, PromptTemplate]:
     from advisor.cache import ResponseCache
-    from advisor.plan import _candidate_arm, _estimate, _max_output, _request
+    from advisor.plan import call_request, candidate_arm, cost_estimate, max_output
     from advisor.prepare._prepare import DataFields, load_data
     from advisor.scoring import build_scorer
 
@@ -141,7 +141,7 @@ def _plan(options: LabelOptions, study: Study) -> tuple[Plan, PromptTemplate]:
         DataFields(options.data, fields.id, tuple(fields.inputs), fields.id), expected=fields.id
     )
     given = EvaluateOptions(options.study_path, options.mode, base_url=options.base_url)
-    arm = _candidate_arm(chosen, base_dir, given)
+    arm = candidate_arm(chosen, base_dir, given)
     assert arm.template is not None
     fine_tune = next((c for c in study.challengers if c.is_fine_tune), None)
     if options.template is not None:
@@ -152,14 +152,16 @@ def _plan(options: LabelOptions, study: Study) -> tuple[Plan, PromptTemplate]:
         train_template = arm.template
     out_dir = Path(".advisor-cache") / "label" / study.name / re.sub(r"\W", "_", chosen.name)
     cache = ResponseCache(out_dir / "cache" / "responses.jsonl") if options.mode == "live" else None
-    requests, estimate, max_out = [], 0.0, _max_output(arm, study)
+    requests, estimate, max_out = [], 0.0, max_output(arm, study)
     for example in data.examples:
         messages = arm.template.render(example)
         train_template.render(example)  # a missing variable fails before anything is sent
         cost = (
-            _estimate(arm.model, messages, arm.prices, max_out) if options.mode != "replay" else 0
+            cost_estimate(arm.model, messages, arm.prices, max_out)
+            if options.mode != "replay"
+            else 0
         )
-        request = _request(arm, example.id, 0, messages, cost)
+        request = call_request(arm, example.id, 0, messages, cost)
         requests.append(request)
         if cache is None or request.key not in cache:
             estimate += cost
