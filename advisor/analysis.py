@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from advisor import economics as eco
-from advisor import stats
 from advisor.errors import InputError
 from advisor.pricing import (
     COMMAND_LINE,
@@ -132,6 +131,8 @@ def quality_delta(
         return None
     a = [a_all[i] for i in ids]
     b = [b_all[i] for i in ids]
+    from advisor import stats  # numpy: the checks before the first request build no interval
+
     d = study.decision
     comparison = stats.compare(
         a, b, pass_fail=results.scorer["pass_fail"], alpha=d.alpha, power=d.power, seed=d.seed
@@ -248,6 +249,8 @@ def call_cost_of(results: Results, candidate: Candidate, assumptions: Assumption
         share = cached / prompt if prompt else 0.0
     else:
         source = "the study's production share"
+    from advisor import stats
+
     d = assumptions.study.decision
     interval = stats.mean_interval(costs, alpha=d.alpha, seed=d.seed)
     return CallCost(

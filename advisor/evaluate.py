@@ -155,6 +155,7 @@ async def _listed_models(clients: dict[str, Any], failed: list[str]) -> dict[str
     Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's,
     and is noted in `failed` for the run summary.
     """
+    await asyncio.sleep(0)  # the candidates' first requests leave first
     import httpx2
 
     from advisor.client import TAG_HEADER
@@ -335,7 +336,7 @@ def evaluate(
             plan,
             wire,
             concurrency or plan.study.run.concurrency,
-            Prefetch().after_first_answer(on_progress or (lambda p: None)),
+            Prefetch().after_first_send(on_progress or (lambda p: None)),
             batch,
             listing_failed,
         )

@@ -263,6 +263,8 @@ def _contamination(
     The near-duplicate answer is cached with the fixtures when recording (read, never written,
     when replaying), so a replay needs no scikit-learn; a live run caches it locally.
     """
+    if not files:
+        return {}
     from advisor.training import check_contamination
 
     folder = project_folder(options.study_path) / ".advisor-cache" / "near"

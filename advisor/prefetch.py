@@ -3,8 +3,9 @@
 After its last answer a run scores, analyses and writes its folder. The modules that do it (the
 results model, the cost model, the statistics and numpy, the report and its compiled template)
 take longer to load than to run on a few hundred examples, and the first request needs none of
-them: they load in a background thread once the first answer is back, while the process mostly
-waits on the network, so that neither the first request nor the end of the run waits for them.
+them: they load in a background thread once the first requests are on their way, while the
+process waits for the probes' answers (advisor.runner sends each candidate's first request alone),
+so that neither the first request nor the end of the run waits for them.
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ class Prefetch:
             self._thread = threading.Thread(target=_load, name="advisor-prefetch", daemon=True)
             self._thread.start()
 
-    def after_first_answer(
+    def after_first_send(
         self, on_progress: Callable[[Progress], None]
     ) -> Callable[[Progress], None]:
-        """`on_progress`, starting the loading at the first call with an answer counted."""
+        """`on_progress`, starting the loading at the first call with a request sent (or, from
+        the Batch API, an answer counted)."""
 
         def hook(progress: Progress) -> None:
-            if progress.done:
+            if progress.sent or progress.done:
                 self.start()
             on_progress(progress)
 

@@ -7,25 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from advisor.runner import Progress as RunProgress
+    from advisor.runner import Progress as RunProgress
 
 
 @contextmanager
 def progress_bar(
     console: Console, total: int, quiet: bool = False
 ) -> Iterator[Callable[[RunProgress], None]]:
-    """Yield the callback the runner calls after each request."""
+    """Yield the callback the runner calls after each request (a no-op off a terminal: the
+    first request does not wait for the bar's modules)."""
+    if quiet or not console.is_terminal:
+        yield lambda p: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("[bold]evaluating"),
         BarColumn(),
@@ -34,9 +41,7 @@ def progress_bar(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(
-        *columns, console=console, transient=False, disable=quiet or not console.is_terminal
-    ) as bar:
+    with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("run", total=total, detail="")
 
         def update(p: RunProgress) -> None:

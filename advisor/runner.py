@@ -151,6 +151,8 @@ class Progress:
     """Running totals for the progress bar."""
 
     total: int
+    sent: int = 0
+    """Requests handed to an endpoint (answered or not)."""
     done: int = 0
     errors: int = 0
     tokens: int = 0
@@ -324,7 +326,10 @@ class Runner:
             return set()
 
         sent: set[int] = set()
-        for found in await asyncio.gather(*(probe(ix) for ix in firsts.values())):
+        probes = asyncio.gather(*(probe(ix) for ix in firsts.values()))
+        await asyncio.sleep(0)  # each probe is on its way: the wait for the answers is idle time
+        self.on_progress(progress)
+        for found in await probes:
             sent |= found
         return [i for i in todo if i not in sent]
 
@@ -364,6 +369,7 @@ class Runner:
             return Completion.failed(request, "not sent: the spend cap would be passed")
         reserved = self._expected_cost(request)
         self._committed += reserved
+        progress.sent += 1
         client = self.clients[request.base_url]
         limits = self._limits.of(request.base_url, request.body.get("model"))
         started = self.clock.now()
