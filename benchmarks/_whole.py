@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._setup import ROOT
+from benchmarks._setup import child_env
 
 
 def read_marks(base_url: str, pid: int | None = None) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def read_marks(base_url: str, pid: int | None = None) -> dict[str, Any]:
 def whole_command(argv: Sequence[str], base_url: str, cwd: Path) -> dict[str, Any]:
     """Run `argv` to its end; wall and CPU seconds, its stdout, and where its time went."""
     log = cwd / "whole-stdout.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = child_env()
     with log.open("wb") as stdout:
         launched, started = time.time(), time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL, env=env)

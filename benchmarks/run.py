@@ -37,6 +37,7 @@ from typing import Any
 
 from benchmarks._setup import (
     ROOT,
+    child_env,
     machine,
     make_workspace,
     run_json,
@@ -418,7 +419,7 @@ def _peak_command(argv: list[str], cwd: Path) -> dict[str, Any]:
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=err,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=child_env(),
         )
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
