@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from advisor.bounds import Usd, check_option
 from advisor.cache import ResponseCache, request_key
 from advisor.errors import InputError
+from advisor.estimate import cost_estimate, max_output, prompt_estimates
 from advisor.evalset import EvalSet, Example, load_evalset
 from advisor.folders import datasets_cache, fixtures_folder, project_folder, reports_folder
 from advisor.outdir import prepare_out_dir
@@ -24,7 +25,6 @@ from advisor.prompts import PromptTemplate, load_template
 from advisor.runner import CallRequest, Completion
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
-from advisor.usage import Usage
 
 if TYPE_CHECKING:  # the cost model and results load after the first request is sent
     from advisor import results as res
@@ -159,22 +159,6 @@ def candidate_arm(c: Candidate, base_dir: Path, options: EvaluateOptions) -> Arm
         template=load_template(base_dir / c.template, c.template),
         priced_as=c.base_model,
     )
-
-
-def cost_estimate(
-    model: str, messages: list[dict[str, str]], prices: CallPrices, max_out: int
-) -> float:
-    """Upper cost of one call: its counted prompt, uncached, and `max_out` output tokens."""
-    from advisor.tokens import count_chat
-
-    return prices.cost(Usage(prompt_tokens=count_chat(messages, model), completion_tokens=max_out))
-
-
-def max_output(arm: Arm, study: Study) -> int:
-    for key in ("max_completion_tokens", "max_tokens"):
-        if isinstance(arm.params.get(key), int):
-            return arm.params[key]
-    return study.run.output_estimate_tokens
 
 
 def call_request(
@@ -346,15 +330,21 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
     spends = options.mode != "replay" and max_spend is not None
     live = spends and options.mode == "live"  # the cache only takes what it holds off the estimate
     cache = ResponseCache(out / "cache" / "responses.jsonl") if live else None
+    counted = project_folder(path) / ".advisor-cache" / "tokens"
+    asked = []  # the judge's prompts, before the answer goes in
+    if judge is not None and spends:
+        asked = [scorer.judge_messages(e.inputs, e.expected, "") for e in evalset.examples]
     for arm in arms:
         max_out = max_output(arm, study)
-        for example in evalset.examples:
-            messages = arm.template.render(example)
-            cost = cost_estimate(arm.model, messages, arm.prices, max_out) if spends else 0.0
-            if judge is not None and spends:
-                judge_messages = scorer.judge_messages(example.inputs, example.expected, "")
-                judge_max = max_output(judge, study) + max_out  # the answer goes in the prompt
-                cost += cost_estimate(judge.model, judge_messages, judge.prices, judge_max)
+        prompts = [arm.template.render(example) for example in evalset.examples]
+        costs = [0.0] * len(prompts)
+        if spends:
+            costs = prompt_estimates(arm, prompts, max_out, counted)
+        if judge is not None and spends:
+            judge_max = max_output(judge, study) + max_out  # the answer goes in the prompt
+            judged = prompt_estimates(judge, asked, judge_max, counted)
+            costs = [a + b for a, b in zip(costs, judged, strict=True)]
+        for example, messages, cost in zip(evalset.examples, prompts, costs, strict=True):
             for repeat in range(study.run.repeats):
                 request = call_request(arm, example.id, repeat, messages, cost)
                 requests.append(request)

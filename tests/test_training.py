@@ -436,3 +436,28 @@ def test_token_counts_are_kept_by_the_files_content(tmp_path: Path) -> None:
         entry.write_text('["torn')
     assert cached_counts(path, "o200k_base", count, cache) == [4]  # unreadable: counted again
     assert cached_counts(path, "o200k_base", count, cache) == [4]
+
+
+def test_prompt_counts_are_count_chat_and_kept_by_the_prompts(tmp_path, monkeypatch):
+    """The spend cap's estimate counts each prompt as count_chat does, once per set of prompts."""
+    from advisor import tokens
+    from advisor.tokencache import prompt_counts
+
+    prompts = [
+        [{"role": "system", "content": "Route the ticket."}, {"role": "user", "content": "hi"}],
+        [{"role": "user", "content": "my invoice is wrong twice", "name": "ann"}],
+    ]
+    expected = [tokens.count_chat(m, "gpt-4o-mini") for m in prompts]
+    assert prompt_counts("gpt-4o-mini", prompts, tmp_path) == expected
+    assert expected[0] > tokens.REPLY_PRIMING_TOKENS + 2 * tokens.TOKENS_PER_MESSAGE
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("counted again")
+
+    monkeypatch.setattr(tokens, "count_chat", refuse)
+    assert prompt_counts("gpt-4o-mini", prompts, tmp_path) == expected  # kept
+    changed = [prompts[0], [{"role": "user", "content": "my invoice is right"}]]
+    with pytest.raises(AssertionError, match="counted again"):
+        prompt_counts("gpt-4o-mini", changed, tmp_path)
+    with pytest.raises(AssertionError, match="counted again"):  # another encoding
+        prompt_counts("gpt-3.5-turbo", prompts, tmp_path)

@@ -126,7 +126,8 @@ def label(options: LabelOptions) -> Labelled:
 
 def _plan(options: LabelOptions, study: Study) -> tuple[Plan, PromptTemplate]:
     from advisor.cache import ResponseCache
-    from advisor.plan import call_request, candidate_arm, cost_estimate, max_output
+    from advisor.estimate import cost_estimate, max_output
+    from advisor.plan import call_request, candidate_arm
     from advisor.prepare._prepare import DataFields, load_data
     from advisor.scoring import build_scorer
 

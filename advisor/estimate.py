@@ -1,0 +1,44 @@
+"""What a run's requests may cost, estimated before any is sent: for the spend cap.
+
+Each prompt is counted as sent (advisor.tokens) and priced uncached, with the most output the
+request allows; the counts of a set of prompts are kept by their hash (advisor.tokencache), so
+a rerun under the cap loads no tokenizer before its first request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from advisor.usage import Usage
+
+if TYPE_CHECKING:
+    from advisor.plan import Arm
+    from advisor.pricing import CallPrices
+    from advisor.study import Study
+
+
+def cost_estimate(
+    model: str, messages: list[dict[str, str]], prices: CallPrices, max_out: int
+) -> float:
+    """Upper cost of one call: its counted prompt, uncached, and `max_out` output tokens."""
+    from advisor.tokens import count_chat
+
+    return prices.cost(Usage(prompt_tokens=count_chat(messages, model), completion_tokens=max_out))
+
+
+def prompt_estimates(arm: Arm, prompts: list[list], max_out: int, counted: Path) -> list[float]:
+    """`cost_estimate` of each prompt, counted once per set of prompts (advisor.tokencache)."""
+    from advisor.tokencache import prompt_counts
+
+    return [
+        arm.prices.cost(Usage(prompt_tokens=n, completion_tokens=max_out))
+        for n in prompt_counts(arm.model, prompts, counted)
+    ]
+
+
+def max_output(arm: Arm, study: Study) -> int:
+    for key in ("max_completion_tokens", "max_tokens"):
+        if isinstance(arm.params.get(key), int):
+            return arm.params[key]
+    return study.run.output_estimate_tokens
