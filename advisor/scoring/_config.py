@@ -12,7 +12,7 @@ from advisor.scoring._text import normalize
 
 
 class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ExactConfig(_Closed):
