@@ -27,8 +27,8 @@ from advisor.scoring import JudgeScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
 
 if TYPE_CHECKING:  # the cost model and results load after the first request is sent
-    from advisor import results as res
     from advisor.analysis import Assumptions
+    from advisor.training_info import TrainingInfo
 
 Mode = Literal["live", "record", "replay"]
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -91,7 +91,7 @@ class Plan:
     as_of: date
     max_spend: float | None
     price_overrides: dict[str, PriceOverride]
-    training: dict[str, res.TrainingInfo]
+    training: dict[str, TrainingInfo]
     """Training-file estimates of the fine-tunes that name one."""
 
     @property
@@ -205,11 +205,11 @@ def check_api_keys(arms: list[Arm], mode: Mode) -> dict[str, str]:
 
 def estimate_training(
     c: Candidate, base_dir: Path, contaminated: frozenset[str], assumptions: Assumptions
-) -> res.TrainingInfo:
+) -> TrainingInfo:
     """Check, count and price a fine-tune's training file (`contaminated`: the eval examples
     it holds, found once per file)."""
-    from advisor import results as res
     from advisor.training import estimate
+    from advisor.training_info import TrainingInfo
 
     overrides = assumptions.price_overrides.get(c.model) or c.prices
     gpu = c.serving if c.serving and c.serving.training_gpu_hours is not None else None
@@ -226,7 +226,7 @@ def estimate_training(
         source, cost = f"self-hosted: {hours:g} GPU-hours x ${rate:g}", hours * rate
     else:
         source, cost = found.price_source, found.cost
-    return res.TrainingInfo(
+    return TrainingInfo(
         file=c.training_file,
         examples=found.examples,
         epochs=found.epochs,
@@ -276,7 +276,7 @@ def check_scenarios(
     arms: tuple[Arm, ...],
     requests: list[CallRequest],
     assumptions: Assumptions,
-    training: dict[str, res.TrainingInfo],
+    training: dict[str, TrainingInfo],
 ) -> None:
     """Build every challenger's cost model before anything is sent, at the estimated cost per
     call: a figure it refuses fails the run now, not after the eval has been paid for."""

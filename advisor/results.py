@@ -20,6 +20,7 @@ from pydantic.dataclasses import dataclass
 from advisor.errors import InputError, RunError
 from advisor.outdir import prepare_out_dir as prepare_out_dir
 from advisor.simulated import Simulated
+from advisor.training_info import TrainingInfo as TrainingInfo
 from advisor.verdict import Analysis
 
 VERSION = 2
@@ -141,22 +142,6 @@ class ExampleResult:
     expected: Any
     calls: dict[str, list[Call]]
     """By candidate name."""
-
-
-class TrainingInfo(BaseModel):
-    """A challenger's training file, as estimated before the run."""
-
-    model_config = _Closed
-    file: str
-    examples: int
-    epochs: int
-    billed_tokens: int
-    price_per_million: float
-    price_source: str
-    cost: float
-    warnings: list[str]
-    contaminated_ids: list[str]
-    """Eval examples the training file contains: the challenger is not judged on them."""
 
 
 class RunInfo(BaseModel):
