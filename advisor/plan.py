@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from advisor.bounds import Usd, check_option
-from advisor.cache import ResponseCache, request_key
+from advisor.cache import ResponseCache
 from advisor.errors import InputError
 from advisor.estimate import cost_estimate, max_output, prompt_estimates
 from advisor.evalset import EvalSet, Example, load_evalset
@@ -176,7 +176,6 @@ def call_request(
         repeat=repeat,
         base_url=arm.base_url,
         body=body,
-        key=request_key(arm.base_url, body, repeat),
         prices=arm.prices,
         estimate=estimate,
     )

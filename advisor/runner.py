@@ -24,7 +24,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.cache import ResponseCache
+from advisor.cache import ResponseCache, request_key
 from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import InputError, RunError
 from advisor.limiter import Limits
@@ -55,11 +55,20 @@ class CallRequest:
     base_url: str
     body: dict[str, Any]
     """The JSON body: model, messages and sampling parameters."""
-    key: str
-    """Cache key (see `advisor.cache.request_key`)."""
     prices: CallPrices
     estimate: float
     """Upper estimate of its cost in USD, for the spend cap."""
+    _key: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """Cache key (`advisor.cache.request_key`), made the first time a cache asks: hashing
+        every canonical body took a tenth of a second of a replay's start, which uses none."""
+        key = self._key
+        if key is None:
+            key = request_key(self.base_url, self.body, self.repeat)
+            object.__setattr__(self, "_key", key)  # frozen: set once, as if at construction
+        return key
 
     @property
     def tag(self) -> str:

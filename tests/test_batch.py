@@ -389,7 +389,7 @@ def _requests(n: int) -> Iterator[CallRequest]:
     prices = Prices(1.0, 0.5, 2.0)
     for i in range(n):
         body = {"model": "m", "messages": [{"role": "user", "content": f"Ticket: {i} " * 200}]}
-        yield CallRequest("c", f"e{i:06d}", 0, "http://x/v1", body, f"{i:064x}", prices, 0.0)
+        yield CallRequest("c", f"e{i:06d}", 0, "http://x/v1", body, prices, 0.0)
 
 
 def test_input_files_are_written_and_results_read_in_bounded_memory(tmp_path):
