@@ -203,10 +203,14 @@ def check_api_keys(arms: list[Arm], mode: Mode) -> dict[str, str]:
 
 
 def estimate_training(
-    c: Candidate, base_dir: Path, contaminated: frozenset[str], assumptions: Assumptions
+    c: Candidate,
+    base_dir: Path,
+    contaminated: frozenset[str],
+    assumptions: Assumptions,
+    token_cache: Path | None = None,
 ) -> TrainingInfo:
     """Check, count and price a fine-tune's training file (`contaminated`: the eval examples
-    it holds, found once per file)."""
+    it holds, found once per file; `token_cache`: where its token counts are kept)."""
     from advisor.training import estimate
     from advisor.training_info import TrainingInfo
 
@@ -219,6 +223,7 @@ def estimate_training(
         epochs=c.epochs,
         training_price=0.0 if gpu else (overrides.training if overrides else None),
         training_price_from="the study ([candidates.prices] training)",
+        token_cache=token_cache,
     )
     if gpu:  # trained on the team's GPUs: the file is checked and counted, the hours priced
         hours, rate = gpu.training_gpu_hours or 0.0, gpu.gpu_per_hour or 0.0
@@ -366,7 +371,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
     files = {c.training_file for c in fine_tunes}
     contaminated = _contamination(files, base_dir, evalset, options, study)
     training = {
-        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions)
+        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions, counted)
         for c in fine_tunes
     }
     if study.traffic.batch_share:  # a production batch price nobody knows fails now

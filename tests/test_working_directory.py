@@ -32,7 +32,9 @@ def test_a_replay_gives_the_same_results_from_any_folder(tmp_path, monkeypatch, 
         results = json.loads((project / "reports/support-tickets/results.json").read_text())
         verdicts.append(results["analysis"]["verdict"])
         assert main(["fixtures", "check", str(relative)]) == 0
+        assert not (cwd / ".advisor-cache").exists()  # caches go to the project folder
     assert verdicts == ["fine_tune"] * 2
+    assert any((project / ".advisor-cache/tokens").iterdir())  # the training files' counts
     assert (
         not (project / "studies/reports").exists() and not (project / "fixtures/reports").exists()
     )
