@@ -7,7 +7,6 @@ a rerun under the cap loads no tokenizer before its first request.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from advisor.usage import Usage
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from advisor.plan import Arm
     from advisor.pricing import CallPrices
     from advisor.study import Study
+    from advisor.tokencache import TokenCache
 
 
 def cost_estimate(
@@ -27,13 +27,13 @@ def cost_estimate(
     return prices.cost(Usage(prompt_tokens=count_chat(messages, model), completion_tokens=max_out))
 
 
-def prompt_estimates(arm: Arm, prompts: list[list], max_out: int, counted: Path) -> list[float]:
+def prompt_estimates(
+    arm: Arm, prompts: list[list], max_out: int, tokens: TokenCache
+) -> list[float]:
     """`cost_estimate` of each prompt, counted once per set of prompts (advisor.tokencache)."""
-    from advisor.tokencache import prompt_counts
-
     return [
         arm.prices.cost(Usage(prompt_tokens=n, completion_tokens=max_out))
-        for n in prompt_counts(arm.model, prompts, counted)
+        for n in tokens.prompt_counts(arm.model, prompts)
     ]
 
 

@@ -25,6 +25,7 @@ from advisor.prompts import PromptTemplate, load_template
 from advisor.runner import CallRequest, Completion
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
+from advisor.tokencache import TokenCache
 
 if TYPE_CHECKING:  # the cost model and results load after the first request is sent
     from advisor.analysis import Assumptions
@@ -207,10 +208,10 @@ def estimate_training(
     base_dir: Path,
     contaminated: frozenset[str],
     assumptions: Assumptions,
-    token_cache: Path | None = None,
+    tokens: TokenCache | None = None,
 ) -> TrainingInfo:
     """Check, count and price a fine-tune's training file (`contaminated`: the eval examples
-    it holds, found once per file; `token_cache`: where its token counts are kept)."""
+    it holds, found once per file; `tokens`: where its token counts are kept)."""
     from advisor.training import estimate
     from advisor.training_info import TrainingInfo
 
@@ -223,7 +224,7 @@ def estimate_training(
         epochs=c.epochs,
         training_price=0.0 if gpu else (overrides.training if overrides else None),
         training_price_from="the study ([candidates.prices] training)",
-        token_cache=token_cache,
+        tokens=tokens,
     )
     if gpu:  # trained on the team's GPUs: the file is checked and counted, the hours priced
         hours, rate = gpu.training_gpu_hours or 0.0, gpu.gpu_per_hour or 0.0
@@ -334,7 +335,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
     spends = options.mode != "replay" and max_spend is not None
     live = spends and options.mode == "live"  # the cache only takes what it holds off the estimate
     cache = ResponseCache(out / "cache" / "responses.jsonl") if live else None
-    counted = project_folder(path) / ".advisor-cache" / "tokens"
+    tokens = TokenCache(project_folder(path) / ".advisor-cache" / "tokens")
     asked = []  # the judge's prompts, before the answer goes in
     if judge is not None and spends:
         asked = [scorer.judge_messages(e.inputs, e.expected, "") for e in evalset.examples]
@@ -343,10 +344,10 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
         prompts = [arm.template.render(example) for example in evalset.examples]
         costs = [0.0] * len(prompts)
         if spends:
-            costs = prompt_estimates(arm, prompts, max_out, counted)
+            costs = prompt_estimates(arm, prompts, max_out, tokens)
         if judge is not None and spends:
             judge_max = max_output(judge, study) + max_out  # the answer goes in the prompt
-            judged = prompt_estimates(judge, asked, judge_max, counted)
+            judged = prompt_estimates(judge, asked, judge_max, tokens)
             costs = [a + b for a, b in zip(costs, judged, strict=True)]
         for example, messages, cost in zip(evalset.examples, prompts, costs, strict=True):
             for repeat in range(study.run.repeats):
@@ -371,14 +372,15 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
     files = {c.training_file for c in fine_tunes}
     contaminated = _contamination(files, base_dir, evalset, options, study)
     training = {
-        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions, counted)
+        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions, tokens)
         for c in fine_tunes
     }
     if study.traffic.batch_share:  # a production batch price nobody knows fails now
         for candidate in study.candidates:
             batch_discount(candidate, assumptions)
     check_scenarios(study, arms, requests, assumptions, training)
-    if writes:
+    if writes:  # every check has passed: what was counted is kept, the run folder made
+        tokens.save()
         prepare_out_dir(out)
     return Plan(
         study,

@@ -5,7 +5,8 @@ results model, the cost model, the statistics and numpy, the report and its comp
 take longer to load than to run on a few hundred examples, and the first request needs none of
 them: they load in a background thread once the first requests are on their way, while the
 process waits for the probes' answers (advisor.runner sends each candidate's first request alone),
-so that neither the first request nor the end of the run waits for them.
+or once an answer is counted (from the response cache when a run resumes, or from the Batch
+API), so that neither the first request nor the end of the run waits for them.
 """
 
 from __future__ import annotations

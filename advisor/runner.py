@@ -336,8 +336,12 @@ class Runner:
 
         sent: set[int] = set()
         probes = asyncio.gather(*(probe(ix) for ix in firsts.values()))
-        await asyncio.sleep(0)  # each probe is on its way: the wait for the answers is idle time
-        self.on_progress(progress)
+        try:
+            await asyncio.sleep(0)  # each probe is on its way: waiting for the answers is idle
+            self.on_progress(progress)
+        except BaseException:
+            probes.cancel()
+            raise
         for found in await probes:
             sent |= found
         return [i for i in todo if i not in sent]

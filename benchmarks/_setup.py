@@ -25,19 +25,19 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PYCACHE = Path(tempfile.gettempdir()) / "advisor-bench-pycache"
 
 
 def child_env() -> dict[str, str]:
     """The environment of every measured process: the advisor beside these benchmarks
-    (PYTHONPATH), with its bytecode cached as on a user's machine.
+    (PYTHONPATH), its bytecode cached as on a user's machine.
 
     A sandbox may set PYTHONDONTWRITEBYTECODE=1 (this one does): each start then compiled the
     advisor's own modules from source again, about a quarter of a second that an installed copy
-    never pays (pip compiles a wheel's modules; an editable copy writes __pycache__ on its first
-    run). The cache goes to a folder of its own, not into the source tree.
+    never pays (pip compiles a wheel's modules; an editable copy writes `__pycache__`, which git
+    ignores, on its first run). The first run of a benchmark writes it; the standard library's
+    and the installed packages' bytecode is already there.
     """
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 

@@ -416,8 +416,8 @@ def test_estimate_training_command_and_study_integration(tmp_path, monkeypatch, 
     assert judged["gpt-4o-mini zero-shot"]["quality"]["n"] == 360
 
 
-def test_token_counts_are_kept_by_the_files_content(tmp_path: Path) -> None:
-    from advisor.tokencache import cached_counts
+def test_token_counts_are_kept_by_file_content_and_encoding(tmp_path):
+    from advisor.tokencache import TokenCache
 
     path, cache = tmp_path / "t.jsonl", tmp_path / "cache"
     path.write_text("one\n")
@@ -427,37 +427,57 @@ def test_token_counts_are_kept_by_the_files_content(tmp_path: Path) -> None:
         calls.append(path.read_text())
         return [len(calls)]
 
-    assert cached_counts(path, "o200k_base", count, cache) == [1]
-    assert cached_counts(path, "o200k_base", count, cache) == [1]  # kept: not counted again
-    assert cached_counts(path, "cl100k_base", count, cache) == [2]  # another encoding
+    def counts(encoding: str = "o200k_base") -> list[int]:
+        kept = TokenCache(cache)
+        found = kept.file_counts(path, encoding, count)
+        kept.save()
+        return found
+
+    assert counts() == [1]
+    assert counts() == [1]  # kept: not counted again
+    assert counts("cl100k_base") == [2]  # another encoding
     path.write_text("two\n")
-    assert cached_counts(path, "o200k_base", count, cache) == [3]  # another content
+    assert counts() == [3]  # another content
     for entry in cache.iterdir():
         entry.write_text('["torn')
-    assert cached_counts(path, "o200k_base", count, cache) == [4]  # unreadable: counted again
-    assert cached_counts(path, "o200k_base", count, cache) == [4]
+    assert counts() == [4]  # unreadable: counted again
+    assert counts() == [4]
 
 
 def test_prompt_counts_are_count_chat_and_kept_by_the_prompts(tmp_path, monkeypatch):
-    """The spend cap's estimate counts each prompt as count_chat does, once per set of prompts."""
+    """The spend cap's estimate counts each prompt as count_chat does, once per set of prompts,
+    and writes nothing until the run's checks have passed (save)."""
     from advisor import tokens
-    from advisor.tokencache import prompt_counts
+    from advisor.tokencache import TokenCache
 
+    shared = {"role": "system", "content": "Route the ticket."}
     prompts = [
-        [{"role": "system", "content": "Route the ticket."}, {"role": "user", "content": "hi"}],
-        [{"role": "user", "content": "my invoice is wrong twice", "name": "ann"}],
+        [shared, {"role": "user", "content": "hi"}],
+        [shared, {"role": "user", "content": "my invoice is wrong twice", "name": "ann"}],
     ]
     expected = [tokens.count_chat(m, "gpt-4o-mini") for m in prompts]
-    assert prompt_counts("gpt-4o-mini", prompts, tmp_path) == expected
+    first = TokenCache(tmp_path)
+    assert first.prompt_counts("gpt-4o-mini", prompts) == expected
     assert expected[0] > tokens.REPLY_PRIMING_TOKENS + 2 * tokens.TOKENS_PER_MESSAGE
+    assert list(tmp_path.iterdir()) == []  # nothing written before save
+    first.save()
+    (entry,) = tmp_path.iterdir()
 
     def refuse(*args, **kwargs):
         raise AssertionError("counted again")
 
     monkeypatch.setattr(tokens, "count_chat", refuse)
-    assert prompt_counts("gpt-4o-mini", prompts, tmp_path) == expected  # kept
-    changed = [prompts[0], [{"role": "user", "content": "my invoice is right"}]]
-    with pytest.raises(AssertionError, match="counted again"):
-        prompt_counts("gpt-4o-mini", changed, tmp_path)
+    copies = [[dict(m) for m in p] for p in prompts]  # the same text in other objects
+    assert TokenCache(tmp_path).prompt_counts("gpt-4o-mini", copies) == expected  # kept
+    for changed in (
+        [prompts[0], [shared, {"role": "user", "content": "my invoice is right"}]],
+        [[shared], prompts[0][1:], prompts[1]],  # the same messages, cut differently
+        prompts[:1],
+    ):
+        with pytest.raises(AssertionError, match="counted again"):
+            TokenCache(tmp_path).prompt_counts("gpt-4o-mini", changed)
     with pytest.raises(AssertionError, match="counted again"):  # another encoding
-        prompt_counts("gpt-3.5-turbo", prompts, tmp_path)
+        TokenCache(tmp_path).prompt_counts("gpt-3.5-turbo", prompts)
+    entry.write_text("[1]")  # an entry that does not fit the prompts it counts
+    with pytest.raises(AssertionError, match="counted again"):
+        TokenCache(tmp_path).prompt_counts("gpt-4o-mini", prompts)

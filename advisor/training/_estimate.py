@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.errors import InputError
-from advisor.tokencache import CACHE_DIR, cached_counts
+from advisor.tokencache import TokenCache
 from advisor.training._file import (
     MESSAGE_KEYS,
     LineNote,
@@ -233,7 +233,7 @@ def estimate(
     training_price_from: str = "the command line (--training-price)",
     evalset: EvalSet | None = None,
     near_cache: Path | None = None,
-    token_cache: Path | None = None,
+    tokens: TokenCache | None = None,
 ) -> TrainingEstimate:
     """Check a chat-format training file and estimate its training job's tokens and cost.
 
@@ -242,8 +242,8 @@ def estimate(
         training_price: USD per 1M training tokens, instead of the catalog's.
         evalset: checked for examples the training data already holds.
         near_cache: folder caching the near-duplicate answer for this file and eval set.
-        token_cache: folder keeping the file's token counts (default `.advisor-cache/tokens`
-            in the working folder; a study's run keeps them in its project folder).
+        tokens: where the file's token counts are kept; a study's run saves them once its
+            checks pass. Default: `.advisor-cache/tokens` in the working folder, saved here.
 
     Raises:
         InputError: a bad option, no training price, or (`TrainingFileError`) every problem in
@@ -259,11 +259,9 @@ def estimate(
     base = resolve_model(model, provider)[0]
     encoding, exact = encoding_name_for_model(base)
     terms = model_terms(provider, model)
-    counts = cached_counts(
-        Path(path),
-        encoding,
-        lambda: [count_example(e, base) for e in data.examples],
-        token_cache or CACHE_DIR,
+    kept = tokens or TokenCache()
+    counts = kept.file_counts(
+        Path(path), encoding, lambda: [count_example(e, base) for e in data.examples]
     )
     context = terms.training_context
     billed_per_epoch = sum(counts if context is None else (min(n, context) for n in counts))
@@ -272,6 +270,8 @@ def estimate(
     contamination = None
     if evalset is not None:
         contamination = check_contamination(path, evalset, near_cache, data)
+    if tokens is None:
+        kept.save()
     return TrainingEstimate(
         path=data.path,
         provider=provider,
