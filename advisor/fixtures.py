@@ -1,4 +1,5 @@
-"""Recorded HTTP exchanges: record a live run at the transport, replay it offline through respx.
+"""Recorded HTTP exchanges: their format, keys and store (`advisor.record` writes them at the
+transport of a live run, `advisor.replay` serves them offline in its place).
 
 Each exchange is one JSON line in `fixtures/<study>/<candidate>.jsonl`: the request (host, method,
 path, canonical body) and what came back (status, the headers that matter, body), or the
@@ -18,19 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from advisor.client import REUSED_HEADER, TAG_HEADER
-from advisor.errors import FixtureMissError, InputError
+from advisor.errors import InputError
 from advisor.jsonlines import JsonLines, cut
+from advisor.multipart import form_fields
 from advisor.runner import RETRY_STATUSES, CallRequest
 
 META_FILE = "meta.json"
@@ -45,14 +44,13 @@ _KEPT_HEADERS = {
     "x-request-id",
     "openai-model",
 }
-MOCKER = "advisor-httpcore2"
 BATCH_TAG_PREFIX = "batch/"
 """Tags of the Batch API's calls (upload, create, poll, content): see `advisor.batch`."""
 MODELS_TAG = "models"
 """Tag of the GET /models asking for shutdown dates: like the judge's, not a plan request."""
 
 
-def _keep_header(name: str) -> bool:
+def keep_header(name: str) -> bool:
     return name in _KEPT_HEADERS or name.startswith("x-ratelimit-")
 
 
@@ -71,7 +69,7 @@ def request_body(content: bytes, content_type: str | None) -> Any:
         return None
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media == "multipart/form-data":
-        form = _form_fields(content, content_type or "")
+        form = form_fields(content, content_type or "")
         if form is not None:
             return {"multipart": form}
     try:
@@ -80,48 +78,7 @@ def request_body(content: bytes, content_type: str | None) -> Any:
         return {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
 
 
-def _form_fields(content: bytes, content_type: str) -> dict[str, Any] | None:
-    """The fields of a multipart/form-data body, without copying the files it carries."""
-    from email.message import Message
-
-    header = Message()
-    header["content-type"] = content_type
-    boundary = header.get_param("boundary")
-    if not isinstance(boundary, str) or not boundary:
-        return None
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    view = memoryview(content)
-    position = content.find(delimiter[2:])
-    if position < 0:
-        return None
-    position += len(delimiter) - 2
-    fields: dict[str, Any] = {}
-    while not content.startswith(b"--", position):  # "--" after a delimiter ends the body
-        head_end = content.find(b"\r\n\r\n", position)
-        end = content.find(delimiter, head_end)
-        if head_end < 0 or end < 0:
-            return None
-        part = Message()
-        for line in content[position:head_end].decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            if name.strip():
-                part[name.strip()] = value.strip()
-        name = part.get_param("name", header="content-disposition")
-        filename = part.get_param("filename", header="content-disposition")
-        data = view[head_end + 4 : end]
-        if filename is not None:
-            fields[str(name)] = {
-                "filename": str(filename),
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        else:
-            fields[str(name)] = bytes(data).decode("utf-8", "replace")
-        position = end + len(delimiter)
-    return fields
-
-
-def _declared_json(headers: Any) -> bool | None:
+def declared_json(headers: Any) -> bool | None:
     """Whether a response says its body is JSON; None when it names no content type."""
     content_type = headers.get("content-type")
     if not content_type:
@@ -195,7 +152,13 @@ class Exchange:
         if self.status is None or self.status in RETRY_STATUSES:
             return False
         # A 200 that should be JSON and is not gets retried; a file's content is not JSON.
-        return self.status != 200 or self.response_is_json or _declared_json(self.headers) is False
+        return self.status != 200 or self.response_is_json or declared_json(self.headers) is False
+
+    def content(self) -> bytes:
+        """The response body as it is served again: its canonical JSON, or the text kept."""
+        if self.response_is_json:
+            return canonical(self.response).encode()
+        return (self.response or "").encode()
 
     def to_json(self) -> dict[str, Any]:
         response: dict[str, Any] = {"status": self.status, "headers": self.headers}
@@ -311,107 +274,7 @@ def request_exchange_key(request: CallRequest, redactor: Redactor) -> str:
     return exchange_key(request.tag, "POST", redactor.path(path), redactor.value(request.body))
 
 
-# --- recording -------------------------------------------------------------------------------
-
-
-def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> Any:
-    """Wrap `inner` (an httpx2 transport): record every exchange, serve what is recorded."""
-    import httpx2
-
-    class RecordingTransport(httpx2.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = inner
-
-        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-            body = request_body(await request.aread(), request.headers.get("content-type"))
-            secrets = [request.headers.get("authorization", "").removeprefix("Bearer ").strip()]
-            scrub = Redactor([p.pattern for p in redactor.patterns], secrets)
-            path = scrub.path(request.url.raw_path.decode())
-            tag = request.headers.get(TAG_HEADER, "")
-            key = exchange_key(tag, request.method, path, scrub.value(body))
-            # Recorded by an interrupted earlier recording: not sent again. A GET always goes out:
-            # it is free, and a polled status moves on, each poll recorded as the next attempt.
-            # The models listing is recorded once, not once per run.
-            polled = request.method == "GET" and tag != MODELS_TAG
-            done = store.complete(key) if not polled else None
-            if done is not None:
-                response = _response(done, httpx2)
-                response.headers[REUSED_HEADER] = "1"
-                return response
-            attempt = len(store.by_key.get(key, []))
-            base = {
-                "key": key,
-                "tag": tag,
-                "attempt": attempt,
-                "host": request.url.netloc.decode(),
-                "method": request.method,
-                "path": path,
-                "body": scrub.value(body),
-            }
-            sent = time.perf_counter()
-            try:
-                response = await self.inner.handle_async_request(request)
-                content = await response.aread()
-            except httpx2.TransportError as exc:
-                store.add(
-                    Exchange(
-                        **base,
-                        status=None,
-                        headers={},
-                        response=None,
-                        response_is_json=False,
-                        error=type(exc).__name__,
-                        latency_ms=_elapsed_ms(sent),
-                    )
-                )
-                raise
-            latency_ms = _elapsed_ms(sent)
-            text = content.decode("utf-8", errors="replace")
-            try:
-                if _declared_json(response.headers) is False:  # a file's content: kept as text
-                    raise ValueError
-                parsed, is_json = scrub.value(json.loads(text)), True
-            except ValueError:
-                parsed, is_json = scrub.text(text), False
-            headers = {
-                k.lower(): scrub.text(v)
-                for k, v in response.headers.items()
-                if _keep_header(k.lower())
-            }
-            store.add(
-                Exchange(
-                    **base,
-                    status=response.status_code,
-                    headers=headers,
-                    response=parsed,
-                    response_is_json=is_json,
-                    error=None,
-                    latency_ms=latency_ms,
-                )
-            )
-            return httpx2.Response(
-                response.status_code, headers=response.headers, content=content, request=request
-            )
-
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
-    return RecordingTransport()
-
-
-def _elapsed_ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 3)
-
-
-def _response(exchange: Exchange, httpx_module: Any) -> Any:
-    content = (
-        canonical(exchange.response) if exchange.response_is_json else exchange.response or ""
-    ).encode()
-    headers = {k: v for k, v in exchange.headers.items() if k != "content-length"}
-    return httpx_module.Response(exchange.status, headers=headers, content=content)
-
-
-# --- replay ----------------------------------------------------------------------------------
+# --- what a run needs that is not recorded, and what is recorded but not needed -------------
 
 
 @dataclass(frozen=True)
@@ -482,64 +345,3 @@ def unused_recordings(
         and not attempts[-1].tag.startswith(("judge.", BATCH_TAG_PREFIX))
         and attempts[-1].tag != MODELS_TAG
     ]
-
-
-def _register_mocker() -> None:
-    """respx patches httpcore by default; openai 3 sends through httpcore2 (see DESIGN)."""
-    from respx.mocks import HTTPCoreMocker, Mocker
-
-    if MOCKER in Mocker.registry:
-        return
-
-    class HTTPCore2Mocker(HTTPCoreMocker):
-        name = MOCKER
-        targets: ClassVar[list[str]] = [
-            t.replace("httpcore.", "httpcore2.", 1) for t in HTTPCoreMocker.targets
-        ]
-
-
-@contextmanager
-def replaying(
-    store: FixtureStore, redactor: Redactor, latencies: dict[str, float | None] | None = None
-) -> Iterator[list[str]]:
-    """Serve every request from the store through respx; no request reaches a socket.
-
-    Yields the list of misses met while serving (requests past their recorded attempts).
-    `latencies`, when given, gets the recorded latency of the last exchange served per tag.
-    """
-    import httpx
-    import respx
-
-    _register_mocker()
-    served: dict[str, int] = defaultdict(int)
-    misses: list[str] = []
-
-    def serve(request: httpx.Request) -> httpx.Response:
-        body = request_body(request.content, request.headers.get("content-type"))
-        path = redactor.path(request.url.raw_path.decode())
-        tag = request.headers.get(TAG_HEADER, "")
-        key = exchange_key(tag, request.method, path, redactor.value(body))
-        attempts = store.by_key.get(key, [])
-        index = served[key]
-        served[key] += 1
-        if index >= len(attempts) and attempts and request.method == "GET":
-            index = len(attempts) - 1  # polled past its last recording: the state stays put
-        if index >= len(attempts):
-            misses.append(f"{tag or request.url}: attempt {index + 1} was never recorded")
-            return httpx.Response(599, json={"error": {"message": "not recorded"}})
-        exchange = attempts[index]
-        if latencies is not None:
-            latencies[tag] = exchange.latency_ms
-        if exchange.error is not None:
-            error = getattr(httpx, exchange.error, httpx.RemoteProtocolError)
-            raise error(f"recorded {exchange.error}", request=request)
-        return _response(exchange, httpx)
-
-    with respx.mock(using=MOCKER, assert_all_mocked=True, assert_all_called=False) as router:
-        router.route().mock(side_effect=serve)
-        yield misses
-    if misses:
-        raise FixtureMissError(
-            f"replay met requests with no recording: {misses[0]}"
-            + (f" (and {len(misses) - 1} more)" if len(misses) > 1 else "")
-        )

@@ -422,7 +422,10 @@ class Runner:
         """One attempt: (error, body, headers, status, retryable, refusal)."""
         import httpx2
 
-        payload = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode()
+        # canonical JSON, as `advisor.fixtures` keys a body: a replay keys the bytes as sent
+        payload = json.dumps(
+            request.body, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+        ).encode()
         try:
             response = await client.post_json(
                 "/chat/completions", payload, {TAG_HEADER: request.tag}
