@@ -25,16 +25,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlsplit
 
+from advisor.canonical import canonical, same_canonical
 from advisor.errors import InputError
 from advisor.jsonlines import JsonLines, cut
 from advisor.multipart import form_fields
+from advisor.redact import Redactor
 from advisor.runner import RETRY_STATUSES, CallRequest
 
 META_FILE = "meta.json"
-REDACTED = "[REDACTED]"
-_SECRET_QUERY_KEYS = {"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"}
 _KEPT_HEADERS = {
     "content-type",
     "retry-after",
@@ -52,10 +52,6 @@ MODELS_TAG = "models"
 
 def keep_header(name: str) -> bool:
     return name in _KEPT_HEADERS or name.startswith("x-ratelimit-")
-
-
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def exchange_key(tag: str, method: str, path: str, body: Any) -> str:
@@ -84,43 +80,6 @@ def declared_json(headers: Any) -> bool | None:
     if not content_type:
         return None
     return content_type.split(";", 1)[0].strip().lower() == "application/json"
-
-
-class Redactor:
-    """Removes personal data (the study's patterns) and secrets from what is stored."""
-
-    def __init__(self, patterns: Sequence[str] = (), secrets: Sequence[str] = ()) -> None:
-        self.patterns = [re.compile(p) for p in patterns]
-        self.secrets = [s for s in secrets if s]
-
-    def text(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        for pattern in self.patterns:
-            text = pattern.sub(REDACTED, text)
-        return text
-
-    def value(self, value: Any) -> Any:
-        """Apply to every string of a JSON value, keys included."""
-        if not self.patterns and not self.secrets:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if isinstance(value, dict):
-            return {self.text(k): self.value(v) for k, v in value.items()}
-        return value
-
-    def path(self, raw_path: str) -> str:
-        """Drop query keys that carry secrets; redact the rest."""
-        parts = urlsplit(raw_path)
-        query = [
-            (k, self.text(v))
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if k.lower() not in _SECRET_QUERY_KEYS
-        ]
-        return self.text(parts.path) + (f"?{urlencode(query)}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -268,10 +227,45 @@ def recorded_as_of(folder: Path) -> date | None:
     return date.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["as_of"])
 
 
-def request_exchange_key(request: CallRequest, redactor: Redactor) -> str:
-    """The key a runner request will have on the wire (POST /v1/chat/completions)."""
-    path = urlsplit(request.base_url).path.rstrip("/") + "/chat/completions"
-    return exchange_key(request.tag, "POST", redactor.path(path), redactor.value(request.body))
+def recorded_keys(
+    store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
+) -> list[str | None]:
+    """The key of the complete recording that answers each runner request, or None.
+
+    A runner request is a POST to /chat/completions: its recording is the last attempt of the
+    key with its tag, method, path and a body of the same canonical text, found without hashing
+    each request's body (which took most of a replay's check of the example).
+    """
+    by_tag = _last_attempts_by_tag(store)
+    paths: dict[str, str] = {}
+    found: list[str | None] = []
+    for request in requests:
+        path = paths.get(request.base_url)
+        if path is None:
+            wire = urlsplit(request.base_url).path.rstrip("/") + "/chat/completions"
+            path = paths[request.base_url] = redactor.path(wire)
+        body = redactor.value(request.body)
+        found.append(
+            next(
+                (
+                    e.key
+                    for e in by_tag.get(request.tag, ())
+                    if e.final
+                    and e.method == "POST"
+                    and e.path == path
+                    and same_canonical(e.body, body)
+                ),
+                None,
+            )
+        )
+    return found
+
+
+def _last_attempts_by_tag(store: FixtureStore) -> dict[str, list[Exchange]]:
+    by_tag: dict[str, list[Exchange]] = defaultdict(list)
+    for attempts in store.by_key.values():
+        by_tag[attempts[-1].tag].append(attempts[-1])
+    return by_tag
 
 
 # --- what a run needs that is not recorded, and what is recorded but not needed -------------
@@ -311,12 +305,10 @@ def find_misses(
     store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
 ) -> list[Miss]:
     """Requests of a run with no complete recording, each with its closest recording."""
-    by_tag: dict[str, list[Exchange]] = defaultdict(list)
-    for attempts in store.by_key.values():
-        by_tag[attempts[-1].tag].append(attempts[-1])
+    by_tag = _last_attempts_by_tag(store)
     misses = []
-    for request in requests:
-        if store.complete(request_exchange_key(request, redactor)) is not None:
+    for request, key in zip(requests, recorded_keys(store, requests, redactor), strict=True):
+        if key is not None:
             continue
         body = redactor.value(request.body)
         tag = request.tag
@@ -337,7 +329,7 @@ def unused_recordings(
 ) -> list[Exchange]:
     """Recordings no request of the run uses (the judge's, which depend on answers, and the Batch
     API's, which `advisor.batch.find_batch_misses` checks, aside)."""
-    used = {request_exchange_key(r, redactor) for r in requests}
+    used = set(recorded_keys(store, requests, redactor))
     return [
         attempts[-1]
         for key, attempts in store.by_key.items()

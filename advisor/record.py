@@ -17,12 +17,12 @@ from advisor.fixtures import (
     MODELS_TAG,
     Exchange,
     FixtureStore,
-    Redactor,
     declared_json,
     exchange_key,
     keep_header,
     request_body,
 )
+from advisor.redact import Redactor
 
 
 def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> Any:

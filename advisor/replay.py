@@ -26,16 +26,16 @@ from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
+from advisor.canonical import canonical
 from advisor.client import TAG_HEADER
 from advisor.errors import FixtureMissError
 from advisor.fixtures import (
     Exchange,
     FixtureStore,
-    Redactor,
-    canonical,
     exchange_key,
     request_body,
 )
+from advisor.redact import Redactor
 
 if TYPE_CHECKING:
     import httpx2

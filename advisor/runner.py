@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cache import ResponseCache
+from advisor.canonical import canonical
 from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import InputError, RunError
 from advisor.limiter import Limits
@@ -422,10 +423,7 @@ class Runner:
         """One attempt: (error, body, headers, status, retryable, refusal)."""
         import httpx2
 
-        # canonical JSON, as `advisor.fixtures` keys a body: a replay keys the bytes as sent
-        payload = json.dumps(
-            request.body, ensure_ascii=False, separators=(",", ":"), sort_keys=True
-        ).encode()
+        payload = canonical(request.body).encode()  # a replay keys the bytes as sent
         try:
             response = await client.post_json(
                 "/chat/completions", payload, {TAG_HEADER: request.tag}
