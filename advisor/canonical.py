@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_STR_ONLY = frozenset({str})
 
 
 def canonical(value: Any) -> str:
@@ -32,13 +33,18 @@ def same_canonical(a: Any, b: Any) -> bool:
 
 
 def _numbers_alike(a: Any, b: Any) -> bool:
-    """For `a == b`: whether every number of `a` is written as its counterpart in `b` is."""
-    if type(a) is str:
-        return True
+    """For `a == b`: whether every number of `a` is written as its counterpart in `b` is.
+
+    A container of strings only (a chat message), most of a request, is passed in C."""
     if isinstance(a, dict):
+        if _STR_ONLY.issuperset(map(type, a.values())):
+            return True
         return all(_numbers_alike(value, b[key]) for key, value in a.items())
     if isinstance(a, list | tuple):
-        return all(map(_numbers_alike, a, b))
-    if type(a) is not type(b):
-        return False
-    return type(a) is not float or repr(a) == repr(b)
+        return _STR_ONLY.issuperset(map(type, a)) or all(map(_numbers_alike, a, b))
+    if isinstance(a, bool) or isinstance(b, bool):  # True == 1, but true is not 1
+        return isinstance(a, bool) and isinstance(b, bool)
+    if isinstance(a, float) or isinstance(b, float):  # 1.0 == 1 and -0.0 == 0.0
+        both = isinstance(a, float) and isinstance(b, float)
+        return both and float.__repr__(a) == float.__repr__(b)
+    return True  # strings, ints and None that are == are written alike
