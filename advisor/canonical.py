@@ -1,7 +1,7 @@
 """Canonical JSON: the one text of a JSON value (keys sorted, no spaces, non-ASCII as is).
 
-Fixtures key a request by the canonical text of its body, and the runner sends its bodies as
-canonical text, so a replay keys a request by hashing the bytes as they were sent.
+Fixtures key a request by the canonical text of its body; a replay finds a request's recording
+by comparing bodies as canonical text would, without writing it.
 """
 
 from __future__ import annotations

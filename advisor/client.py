@@ -228,7 +228,7 @@ class Client:
             if value := os.environ.get(variable):
                 headers[header] = value
         self._headers = headers
-        self._prepared: httpx2.Headers | None = None  # the same, built once: 40% of a request
+        self._prepared: httpx2.Headers | None = None  # the same, normalised once, not per request
 
     async def post_json(self, path: str, body: bytes, headers: dict[str, str]) -> httpx2.Response:
         """POST a JSON body; the whole response, whatever its status.

@@ -236,7 +236,7 @@ def recorded_keys(
     key with its tag, method, path and a body of the same canonical text, found without hashing
     each request's body (which took most of a replay's check of the example).
     """
-    by_tag = _last_attempts_by_tag(store)
+    by_tag = last_attempts_by_tag(store)
     paths: dict[str, str] = {}
     found: list[str | None] = []
     for request in requests:
@@ -261,7 +261,8 @@ def recorded_keys(
     return found
 
 
-def _last_attempts_by_tag(store: FixtureStore) -> dict[str, list[Exchange]]:
+def last_attempts_by_tag(store: FixtureStore) -> dict[str, list[Exchange]]:
+    """The last attempt of each key, by tag: a tag has one key unless its body changed."""
     by_tag: dict[str, list[Exchange]] = defaultdict(list)
     for attempts in store.by_key.values():
         by_tag[attempts[-1].tag].append(attempts[-1])
@@ -305,7 +306,7 @@ def find_misses(
     store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
 ) -> list[Miss]:
     """Requests of a run with no complete recording, each with its closest recording."""
-    by_tag = _last_attempts_by_tag(store)
+    by_tag = last_attempts_by_tag(store)
     misses = []
     for request, key in zip(requests, recorded_keys(store, requests, redactor), strict=True):
         if key is not None:

@@ -16,25 +16,25 @@ httpx response, and converted all the way back; importing respx alone took 0.3 s
 example (1,858 requests, December 2026, this project's 2-core machine), from opening the wire to
 the last answer took 1.5-2.1 s that way and takes 0.5-0.65 s this way, of which 0.3 s is the
 runner and client themselves (measured over a transport answering one canned response). Here a
-request is keyed by hashing its bytes as sent (the runner sends canonical JSON), and answered
-with the recorded body.
+request is matched with its recording by comparing its parsed body, and answered with the
+recorded body.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
-from advisor.canonical import canonical
+from advisor.canonical import same_canonical
 from advisor.client import TAG_HEADER
 from advisor.errors import FixtureMissError
 from advisor.fixtures import (
     Exchange,
     FixtureStore,
     exchange_key,
+    last_attempts_by_tag,
     request_body,
 )
 from advisor.redact import Redactor
@@ -60,24 +60,27 @@ class Replay:
         """The transport every client of the run is given, whatever its base URL."""
         self._served: dict[str, int] = {}
         self._paths: dict[str, str] = {}
+        self._by_tag = last_attempts_by_tag(store)
 
     def key(self, method: str, raw_path: str, tag: str, content: bytes, media: str | None) -> str:
         """The exchange key of a request, as `advisor.fixtures.exchange_key` makes it.
 
-        The runner sends canonical JSON (`advisor.canonical`), so the key of its body is the
-        hash of the bytes as sent; a body that is not canonical (the SDK's) hashes to no
-        recorded key, and is parsed and canonicalised, as when it was recorded. Redaction
-        patterns change the body before it is keyed: then every body takes that way.
+        The recording with the request's tag, method, path and a body of the same canonical text
+        has that key: comparing the parsed body with it (`same_canonical`) costs a fraction of
+        writing its canonical text and hashing it, which is left to requests with no such
+        recording.
         """
         path = self._paths.get(raw_path)
         if path is None:
             path = self._paths[raw_path] = self.redactor.path(raw_path)
-        if content and not self.redactor.patterns and not self.redactor.secrets:
-            head = canonical([tag, method, path])[:-1].encode()
-            key = hashlib.sha256(b"%s,%s]" % (head, content)).hexdigest()
-            if key in self.store.by_key:
-                return key
         body = self.redactor.value(request_body(content, media))
+        for recorded in self._by_tag.get(tag, ()):
+            if (
+                recorded.method == method
+                and recorded.path == path
+                and same_canonical(recorded.body, body)
+            ):
+                return recorded.key
         return exchange_key(tag, method, path, body)
 
     def exchange(self, method: str, tag: str, key: str, where: str) -> Exchange | None:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cache import ResponseCache
-from advisor.canonical import canonical
 from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import InputError, RunError
 from advisor.limiter import Limits
@@ -423,7 +422,7 @@ class Runner:
         """One attempt: (error, body, headers, status, retryable, refusal)."""
         import httpx2
 
-        payload = canonical(request.body).encode()  # a replay keys the bytes as sent
+        payload = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode()
         try:
             response = await client.post_json(
                 "/chat/completions", payload, {TAG_HEADER: request.tag}
