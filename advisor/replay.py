@@ -13,10 +13,10 @@ Why a transport and not respx, as first designed: respx patches httpcore2 under 
 so each replayed request was built as an httpx2 request, turned into httpcore2's, then into old
 httpx's for respx, keyed by parsing and canonicalising its JSON body again, answered with an old
 httpx response, and converted all the way back; importing respx alone took 0.3 s. On the shipped
-example (1,858 requests, December 2026, this project's 2-core machine), from opening the wire to
-the last answer took 1.5-2.1 s that way and takes 0.5-0.65 s this way, of which 0.3 s is the
-runner and client themselves (measured over a transport answering one canned response). Here a
-request is matched with its recording by comparing its parsed body, and answered with the
+example (1,858 requests; December 2026, this project's shared 2-core machine), opening the wire
+to the last answer took 1.3-1.9 s that way and takes 0.55-0.85 s this way, of which 0.3-0.45 s
+is the runner and client themselves (measured over a transport answering one canned response).
+Here a request is matched with its recording by comparing its parsed body, and answered with the
 recorded body.
 """
 
