@@ -1,16 +1,16 @@
 """The one place that builds HTTP clients: the runner's lean path, and the openai SDK for the rest.
 
-openai 3.x sends through httpx2. Recording wraps the transport and replay mocks httpcore2 under it,
-so when the stack changes (respx gaining native httpx2 support, another transport) only this module
-changes.
+openai 3.x sends through httpx2. Every client is built on an httpx2 transport: recording wraps it
+(`advisor.record`) and replay replaces it (`advisor.replay`), so when the stack changes only this
+module and those transports change.
 
 Profiles of `advisor evaluate` at 64 requests in flight showed the SDK's request building (about
 a quarter of the client's CPU per request) and httpcore2's connection pool (another quarter: it
 scans every connection twice per request) dominating the whole run. So a chat completion takes
 the short way: the runner posts the JSON body straight to the transport (`Client.post_json`), and
 the transport (`build_transport`) keeps its own stack of idle keep-alive connections. What stays
-the same underneath: httpx2 requests and responses (so the recording wrapper sees every exchange),
-and httpcore2's `AsyncHTTPConnection` (so respx, which patches it, serves every replayed request).
+the same underneath: httpx2 requests and responses, so the recording wrapper sees every exchange
+and the replay transport answers every request.
 Everything else (`GET /models`, the SDK's typed methods) goes through an `openai.AsyncOpenAI`
 built on first use over the same transport, with its retries off (the runner owns them).
 
@@ -177,7 +177,7 @@ async def _quietly(closing: Any) -> None:
 
 
 def _as_httpx2(exc: Exception, httpx2: Any) -> Exception:
-    """httpcore2's errors (and httpx's, which respx raises in replay) as httpx2's of the same name.
+    """httpcore2's errors as httpx2's of the same name.
 
     httpx2's own transport maps them the same way; the recording wrapper and the runner catch
     `httpx2.TransportError`.
@@ -228,6 +228,7 @@ class Client:
             if value := os.environ.get(variable):
                 headers[header] = value
         self._headers = headers
+        self._prepared: httpx2.Headers | None = None  # the same, normalised once, not per request
 
     async def post_json(self, path: str, body: bytes, headers: dict[str, str]) -> httpx2.Response:
         """POST a JSON body; the whole response, whatever its status.
@@ -249,10 +250,15 @@ class Client:
         url = self._urls.get(path)
         if url is None:
             url = self._urls[path] = httpx2.URL(self.base_url + path)
+        if self._prepared is None:
+            self._prepared = httpx2.Headers(self._headers)
+        merged = self._prepared.copy()
+        for name, value in headers.items():
+            merged[name] = value
         request = httpx2.Request(
             method,
             url,
-            headers={**self._headers, **headers},
+            headers=merged,
             content=body,
             extensions={"timeout": self._timeouts},
         )

@@ -96,7 +96,6 @@ def open_wire(
         yield Wire()
         return
     from advisor import fixtures as fx
-    from advisor.client import build_transport
     from advisor.runner import VirtualClock
 
     redactor = fx.Redactor(plan.study.fixtures.redact)
@@ -105,12 +104,14 @@ def open_wire(
             yield wire
         return
     store = fx.FixtureStore(folder)
+    urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
     if mode == "record":
-        urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
+        from advisor.client import build_transport
+        from advisor.record import recording_transport
+
         store.write_meta(plan.study.name, plan.as_of)
         transports = {
-            url: fx.recording_transport(store, redactor, build_transport(concurrency))
-            for url in urls
+            url: recording_transport(store, redactor, build_transport(concurrency)) for url in urls
         }
         try:
             yield Wire("record", transports)
@@ -128,14 +129,16 @@ def open_wire(
             f" (and {len(misses) - 1} more; see advisor fixtures check)" if len(misses) > 1 else ""
         )
         raise FixtureMissError(f"{folder}: {misses[0].describe()}{more}")
+    from advisor.replay import replaying
+
     recorded_listing = any(e[-1].tag == fx.MODELS_TAG for e in store.by_key.values())
-    latencies: dict[str, float | None] = {}
-    with fx.replaying(store, redactor, latencies):
+    with replaying(store, redactor) as replay:
         yield Wire(
             "replay",
+            dict.fromkeys(urls, replay.transport),  # every client: none reaches a socket
             clock=VirtualClock(),
             lists_models=recorded_listing,
-            recorded_latencies=latencies,
+            recorded_latencies=replay.latencies,
         )
 
 

@@ -1,4 +1,5 @@
-"""Recorded HTTP exchanges: record a live run at the transport, replay it offline through respx.
+"""Recorded HTTP exchanges: their format, keys and store (`advisor.record` writes them at the
+transport of a live run, `advisor.replay` serves them offline in its place).
 
 Each exchange is one JSON line in `fixtures/<study>/<candidate>.jsonl`: the request (host, method,
 path, canonical body) and what came back (status, the headers that matter, body), or the
@@ -18,24 +19,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
-from advisor.client import REUSED_HEADER, TAG_HEADER
-from advisor.errors import FixtureMissError, InputError
+from advisor.canonical import canonical, same_canonical
+from advisor.errors import InputError
 from advisor.jsonlines import JsonLines, cut
+from advisor.multipart import form_fields
+from advisor.redact import Redactor
 from advisor.runner import RETRY_STATUSES, CallRequest
 
 META_FILE = "meta.json"
-REDACTED = "[REDACTED]"
-_SECRET_QUERY_KEYS = {"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"}
 _KEPT_HEADERS = {
     "content-type",
     "retry-after",
@@ -45,19 +44,14 @@ _KEPT_HEADERS = {
     "x-request-id",
     "openai-model",
 }
-MOCKER = "advisor-httpcore2"
 BATCH_TAG_PREFIX = "batch/"
 """Tags of the Batch API's calls (upload, create, poll, content): see `advisor.batch`."""
 MODELS_TAG = "models"
 """Tag of the GET /models asking for shutdown dates: like the judge's, not a plan request."""
 
 
-def _keep_header(name: str) -> bool:
+def keep_header(name: str) -> bool:
     return name in _KEPT_HEADERS or name.startswith("x-ratelimit-")
-
-
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def exchange_key(tag: str, method: str, path: str, body: Any) -> str:
@@ -71,7 +65,7 @@ def request_body(content: bytes, content_type: str | None) -> Any:
         return None
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media == "multipart/form-data":
-        form = _form_fields(content, content_type or "")
+        form = form_fields(content, content_type or "")
         if form is not None:
             return {"multipart": form}
     try:
@@ -80,90 +74,12 @@ def request_body(content: bytes, content_type: str | None) -> Any:
         return {"bytes": len(content), "sha256": hashlib.sha256(content).hexdigest()}
 
 
-def _form_fields(content: bytes, content_type: str) -> dict[str, Any] | None:
-    """The fields of a multipart/form-data body, without copying the files it carries."""
-    from email.message import Message
-
-    header = Message()
-    header["content-type"] = content_type
-    boundary = header.get_param("boundary")
-    if not isinstance(boundary, str) or not boundary:
-        return None
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    view = memoryview(content)
-    position = content.find(delimiter[2:])
-    if position < 0:
-        return None
-    position += len(delimiter) - 2
-    fields: dict[str, Any] = {}
-    while not content.startswith(b"--", position):  # "--" after a delimiter ends the body
-        head_end = content.find(b"\r\n\r\n", position)
-        end = content.find(delimiter, head_end)
-        if head_end < 0 or end < 0:
-            return None
-        part = Message()
-        for line in content[position:head_end].decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            if name.strip():
-                part[name.strip()] = value.strip()
-        name = part.get_param("name", header="content-disposition")
-        filename = part.get_param("filename", header="content-disposition")
-        data = view[head_end + 4 : end]
-        if filename is not None:
-            fields[str(name)] = {
-                "filename": str(filename),
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        else:
-            fields[str(name)] = bytes(data).decode("utf-8", "replace")
-        position = end + len(delimiter)
-    return fields
-
-
-def _declared_json(headers: Any) -> bool | None:
+def declared_json(headers: Any) -> bool | None:
     """Whether a response says its body is JSON; None when it names no content type."""
     content_type = headers.get("content-type")
     if not content_type:
         return None
     return content_type.split(";", 1)[0].strip().lower() == "application/json"
-
-
-class Redactor:
-    """Removes personal data (the study's patterns) and secrets from what is stored."""
-
-    def __init__(self, patterns: Sequence[str] = (), secrets: Sequence[str] = ()) -> None:
-        self.patterns = [re.compile(p) for p in patterns]
-        self.secrets = [s for s in secrets if s]
-
-    def text(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        for pattern in self.patterns:
-            text = pattern.sub(REDACTED, text)
-        return text
-
-    def value(self, value: Any) -> Any:
-        """Apply to every string of a JSON value, keys included."""
-        if not self.patterns and not self.secrets:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if isinstance(value, dict):
-            return {self.text(k): self.value(v) for k, v in value.items()}
-        return value
-
-    def path(self, raw_path: str) -> str:
-        """Drop query keys that carry secrets; redact the rest."""
-        parts = urlsplit(raw_path)
-        query = [
-            (k, self.text(v))
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if k.lower() not in _SECRET_QUERY_KEYS
-        ]
-        return self.text(parts.path) + (f"?{urlencode(query)}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -195,7 +111,13 @@ class Exchange:
         if self.status is None or self.status in RETRY_STATUSES:
             return False
         # A 200 that should be JSON and is not gets retried; a file's content is not JSON.
-        return self.status != 200 or self.response_is_json or _declared_json(self.headers) is False
+        return self.status != 200 or self.response_is_json or declared_json(self.headers) is False
+
+    def content(self) -> bytes:
+        """The response body as it is served again: its canonical JSON, or the text kept."""
+        if self.response_is_json:
+            return canonical(self.response).encode()
+        return (self.response or "").encode()
 
     def to_json(self) -> dict[str, Any]:
         response: dict[str, Any] = {"status": self.status, "headers": self.headers}
@@ -305,113 +227,49 @@ def recorded_as_of(folder: Path) -> date | None:
     return date.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["as_of"])
 
 
-def request_exchange_key(request: CallRequest, redactor: Redactor) -> str:
-    """The key a runner request will have on the wire (POST /v1/chat/completions)."""
-    path = urlsplit(request.base_url).path.rstrip("/") + "/chat/completions"
-    return exchange_key(request.tag, "POST", redactor.path(path), redactor.value(request.body))
+def recorded_keys(
+    store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
+) -> list[str | None]:
+    """The key of the complete recording that answers each runner request, or None.
 
-
-# --- recording -------------------------------------------------------------------------------
-
-
-def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> Any:
-    """Wrap `inner` (an httpx2 transport): record every exchange, serve what is recorded."""
-    import httpx2
-
-    class RecordingTransport(httpx2.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = inner
-
-        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-            body = request_body(await request.aread(), request.headers.get("content-type"))
-            secrets = [request.headers.get("authorization", "").removeprefix("Bearer ").strip()]
-            scrub = Redactor([p.pattern for p in redactor.patterns], secrets)
-            path = scrub.path(request.url.raw_path.decode())
-            tag = request.headers.get(TAG_HEADER, "")
-            key = exchange_key(tag, request.method, path, scrub.value(body))
-            # Recorded by an interrupted earlier recording: not sent again. A GET always goes out:
-            # it is free, and a polled status moves on, each poll recorded as the next attempt.
-            # The models listing is recorded once, not once per run.
-            polled = request.method == "GET" and tag != MODELS_TAG
-            done = store.complete(key) if not polled else None
-            if done is not None:
-                response = _response(done, httpx2)
-                response.headers[REUSED_HEADER] = "1"
-                return response
-            attempt = len(store.by_key.get(key, []))
-            base = {
-                "key": key,
-                "tag": tag,
-                "attempt": attempt,
-                "host": request.url.netloc.decode(),
-                "method": request.method,
-                "path": path,
-                "body": scrub.value(body),
-            }
-            sent = time.perf_counter()
-            try:
-                response = await self.inner.handle_async_request(request)
-                content = await response.aread()
-            except httpx2.TransportError as exc:
-                store.add(
-                    Exchange(
-                        **base,
-                        status=None,
-                        headers={},
-                        response=None,
-                        response_is_json=False,
-                        error=type(exc).__name__,
-                        latency_ms=_elapsed_ms(sent),
-                    )
-                )
-                raise
-            latency_ms = _elapsed_ms(sent)
-            text = content.decode("utf-8", errors="replace")
-            try:
-                if _declared_json(response.headers) is False:  # a file's content: kept as text
-                    raise ValueError
-                parsed, is_json = scrub.value(json.loads(text)), True
-            except ValueError:
-                parsed, is_json = scrub.text(text), False
-            headers = {
-                k.lower(): scrub.text(v)
-                for k, v in response.headers.items()
-                if _keep_header(k.lower())
-            }
-            store.add(
-                Exchange(
-                    **base,
-                    status=response.status_code,
-                    headers=headers,
-                    response=parsed,
-                    response_is_json=is_json,
-                    error=None,
-                    latency_ms=latency_ms,
-                )
+    A runner request is a POST to /chat/completions: its recording is the last attempt of the
+    key with its tag, method, path and a body of the same canonical text, found without hashing
+    each request's body (which took most of a replay's check of the example).
+    """
+    by_tag = last_attempts_by_tag(store)
+    paths: dict[str, str] = {}
+    found: list[str | None] = []
+    for request in requests:
+        path = paths.get(request.base_url)
+        if path is None:
+            wire = urlsplit(request.base_url).path.rstrip("/") + "/chat/completions"
+            path = paths[request.base_url] = redactor.path(wire)
+        body = redactor.value(request.body)
+        found.append(
+            next(
+                (
+                    e.key
+                    for e in by_tag.get(request.tag, ())
+                    if e.final
+                    and e.method == "POST"
+                    and e.path == path
+                    and same_canonical(e.body, body)
+                ),
+                None,
             )
-            return httpx2.Response(
-                response.status_code, headers=response.headers, content=content, request=request
-            )
-
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
-    return RecordingTransport()
+        )
+    return found
 
 
-def _elapsed_ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 3)
+def last_attempts_by_tag(store: FixtureStore) -> dict[str, list[Exchange]]:
+    """The last attempt of each key, by tag: a tag has one key unless its body changed."""
+    by_tag: dict[str, list[Exchange]] = defaultdict(list)
+    for attempts in store.by_key.values():
+        by_tag[attempts[-1].tag].append(attempts[-1])
+    return by_tag
 
 
-def _response(exchange: Exchange, httpx_module: Any) -> Any:
-    content = (
-        canonical(exchange.response) if exchange.response_is_json else exchange.response or ""
-    ).encode()
-    headers = {k: v for k, v in exchange.headers.items() if k != "content-length"}
-    return httpx_module.Response(exchange.status, headers=headers, content=content)
-
-
-# --- replay ----------------------------------------------------------------------------------
+# --- what a run needs that is not recorded, and what is recorded but not needed -------------
 
 
 @dataclass(frozen=True)
@@ -448,12 +306,10 @@ def find_misses(
     store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
 ) -> list[Miss]:
     """Requests of a run with no complete recording, each with its closest recording."""
-    by_tag: dict[str, list[Exchange]] = defaultdict(list)
-    for attempts in store.by_key.values():
-        by_tag[attempts[-1].tag].append(attempts[-1])
+    by_tag = last_attempts_by_tag(store)
     misses = []
-    for request in requests:
-        if store.complete(request_exchange_key(request, redactor)) is not None:
+    for request, key in zip(requests, recorded_keys(store, requests, redactor), strict=True):
+        if key is not None:
             continue
         body = redactor.value(request.body)
         tag = request.tag
@@ -474,7 +330,7 @@ def unused_recordings(
 ) -> list[Exchange]:
     """Recordings no request of the run uses (the judge's, which depend on answers, and the Batch
     API's, which `advisor.batch.find_batch_misses` checks, aside)."""
-    used = {request_exchange_key(r, redactor) for r in requests}
+    used = set(recorded_keys(store, requests, redactor))
     return [
         attempts[-1]
         for key, attempts in store.by_key.items()
@@ -482,64 +338,3 @@ def unused_recordings(
         and not attempts[-1].tag.startswith(("judge.", BATCH_TAG_PREFIX))
         and attempts[-1].tag != MODELS_TAG
     ]
-
-
-def _register_mocker() -> None:
-    """respx patches httpcore by default; openai 3 sends through httpcore2 (see DESIGN)."""
-    from respx.mocks import HTTPCoreMocker, Mocker
-
-    if MOCKER in Mocker.registry:
-        return
-
-    class HTTPCore2Mocker(HTTPCoreMocker):
-        name = MOCKER
-        targets: ClassVar[list[str]] = [
-            t.replace("httpcore.", "httpcore2.", 1) for t in HTTPCoreMocker.targets
-        ]
-
-
-@contextmanager
-def replaying(
-    store: FixtureStore, redactor: Redactor, latencies: dict[str, float | None] | None = None
-) -> Iterator[list[str]]:
-    """Serve every request from the store through respx; no request reaches a socket.
-
-    Yields the list of misses met while serving (requests past their recorded attempts).
-    `latencies`, when given, gets the recorded latency of the last exchange served per tag.
-    """
-    import httpx
-    import respx
-
-    _register_mocker()
-    served: dict[str, int] = defaultdict(int)
-    misses: list[str] = []
-
-    def serve(request: httpx.Request) -> httpx.Response:
-        body = request_body(request.content, request.headers.get("content-type"))
-        path = redactor.path(request.url.raw_path.decode())
-        tag = request.headers.get(TAG_HEADER, "")
-        key = exchange_key(tag, request.method, path, redactor.value(body))
-        attempts = store.by_key.get(key, [])
-        index = served[key]
-        served[key] += 1
-        if index >= len(attempts) and attempts and request.method == "GET":
-            index = len(attempts) - 1  # polled past its last recording: the state stays put
-        if index >= len(attempts):
-            misses.append(f"{tag or request.url}: attempt {index + 1} was never recorded")
-            return httpx.Response(599, json={"error": {"message": "not recorded"}})
-        exchange = attempts[index]
-        if latencies is not None:
-            latencies[tag] = exchange.latency_ms
-        if exchange.error is not None:
-            error = getattr(httpx, exchange.error, httpx.RemoteProtocolError)
-            raise error(f"recorded {exchange.error}", request=request)
-        return _response(exchange, httpx)
-
-    with respx.mock(using=MOCKER, assert_all_mocked=True, assert_all_called=False) as router:
-        router.route().mock(side_effect=serve)
-        yield misses
-    if misses:
-        raise FixtureMissError(
-            f"replay met requests with no recording: {misses[0]}"
-            + (f" (and {len(misses) - 1} more)" if len(misses) > 1 else "")
-        )

@@ -23,6 +23,8 @@ from advisor.client import TAG_HEADER, build_client, build_transport
 from advisor.errors import FixtureMissError
 from advisor.plan import EvaluateOptions, Plan, plan_run
 from advisor.pricing import CallPrices as Prices
+from advisor.record import recording_transport
+from advisor.replay import replaying
 from advisor.runner import CallRequest, Completion, Progress, Runner, VirtualClock
 from advisor.simulator import running
 from tests.conftest import sim_config
@@ -242,7 +244,7 @@ def _recorded(study_dir: Path, base_url: str, key: str, **kwargs) -> list[Comple
             plan,
             BatchOptions(poll_interval=1.0, discount=0.5, state_file="batches-record.json"),
             key=key,
-            transport_for=lambda: fx.recording_transport(store, redactor, build_transport(4)),
+            transport_for=lambda: recording_transport(store, redactor, build_transport(4)),
             **kwargs,
         )
     finally:
@@ -279,8 +281,9 @@ def test_a_recorded_batch_run_replays_offline(study_dir):
     started = time.perf_counter()
     disable_socket(allow_unix_socket=True)  # loopback blocked too; no server is running
     try:
-        with fx.replaying(store, fx.Redactor()):
-            replayed = _batch(plan, BatchOptions(state_file=None, discount=0.5), clock=clock)
+        with replaying(store, fx.Redactor()) as replay:
+            options = BatchOptions(state_file=None, discount=0.5)
+            replayed = _batch(plan, options, transport_for=lambda: replay.transport, clock=clock)
     finally:
         enable_socket()
     assert time.perf_counter() - started < 20 and clock.now() >= 1.0  # waited, virtually
@@ -305,8 +308,8 @@ def test_a_polled_get_past_its_recordings_serves_the_last_and_a_post_is_a_miss(s
         if attempts[0].tag.startswith("batch/poll/")
     )
 
-    async def poll_past_then_create() -> tuple[str, str]:
-        client = build_client(base_url, "replay", concurrency=1, timeout=5)
+    async def poll_past_then_create(transport) -> tuple[str, str]:
+        client = build_client(base_url, "replay", concurrency=1, timeout=5, transport=transport)
         try:
             tag = {TAG_HEADER: f"batch/poll/{batch_id}"}
             statuses = []
@@ -328,9 +331,9 @@ def test_a_polled_get_past_its_recordings_serves_the_last_and_a_post_is_a_miss(s
     try:
         with (
             pytest.raises(FixtureMissError, match="batch/create/file-never"),
-            fx.replaying(store, fx.Redactor()),
+            replaying(store, fx.Redactor()) as replay,
         ):
-            last, error = asyncio.run(poll_past_then_create())
+            last, error = asyncio.run(poll_past_then_create(replay.transport))
             assert last == "completed" and error == "InternalServerError"
     finally:
         enable_socket()

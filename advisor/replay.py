@@ -1,0 +1,156 @@
+"""Replay: every request of a run answered from its recorded exchanges, at the transport.
+
+Each client of a replayed run (the runner's chat completions, the models listing, the SDK's files
+and batches, the judge) is handed the one `Replay.transport` in place of a network transport, so
+no request can reach a socket. It keeps the semantics of the fixtures (`advisor.fixtures`):
+attempts of a key are served in order (a 429, then the 200); a polled GET past its last recording
+gets the last one again; any other request past its recordings, or never recorded, answers 599
+and is collected, and `replaying` raises `FixtureMissError` naming it once the run is over; a
+recorded connection failure is raised as the httpx2 error of its name; the recorded latency of
+what was served is kept by tag. Waits run on the wire's virtual clock, not here.
+
+Why a transport and not respx, as first designed: respx patches httpcore2 under the transport,
+so each replayed request was built as an httpx2 request, turned into httpcore2's, then into old
+httpx's for respx, keyed by parsing and canonicalising its JSON body again, answered with an old
+httpx response, and converted all the way back; importing respx alone took 0.3 s. On the shipped
+example (1,858 requests; December 2026, this project's shared 2-core machine), opening the wire
+to the last answer took 1.3-1.9 s that way and takes 0.55-0.85 s this way, of which 0.3-0.45 s
+is the runner and client themselves (measured over a transport answering one canned response).
+Here a request is matched with its recording by comparing its parsed body, and answered with the
+recorded body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import TYPE_CHECKING
+
+from advisor.canonical import same_canonical
+from advisor.client import TAG_HEADER
+from advisor.errors import FixtureMissError
+from advisor.fixtures import (
+    Exchange,
+    FixtureStore,
+    exchange_key,
+    last_attempts_by_tag,
+    request_body,
+)
+from advisor.redact import Redactor
+
+if TYPE_CHECKING:
+    import httpx2
+
+NOT_RECORDED = 599
+"""The status a request with no recording is answered with; the run goes on, and fails after."""
+
+
+class Replay:
+    """A store's exchanges served in attempt order, with what was missed and what was served."""
+
+    def __init__(self, store: FixtureStore, redactor: Redactor) -> None:
+        self.store = store
+        self.redactor = redactor
+        self.misses: list[str] = []
+        """One line per request that found no recording."""
+        self.latencies: dict[str, float | None] = {}
+        """The recorded latency of the last exchange served, by tag."""
+        self.transport: httpx2.AsyncBaseTransport = _transport_class()(self)
+        """The transport every client of the run is given, whatever its base URL."""
+        self._served: dict[str, int] = {}
+        self._paths: dict[str, str] = {}
+        self._by_tag = last_attempts_by_tag(store)
+
+    def key(self, method: str, raw_path: str, tag: str, content: bytes, media: str | None) -> str:
+        """The exchange key of a request, as `advisor.fixtures.exchange_key` makes it.
+
+        The recording with the request's tag, method, path and a body of the same canonical text
+        has that key: comparing the parsed body with it (`same_canonical`) costs a fraction of
+        writing its canonical text and hashing it, which is left to requests with no such
+        recording.
+        """
+        path = self._paths.get(raw_path)
+        if path is None:
+            path = self._paths[raw_path] = self.redactor.path(raw_path)
+        body = self.redactor.value(request_body(content, media))
+        for recorded in self._by_tag.get(tag, ()):
+            if (
+                recorded.method == method
+                and recorded.path == path
+                and same_canonical(recorded.body, body)
+            ):
+                return recorded.key
+        return exchange_key(tag, method, path, body)
+
+    def exchange(self, method: str, tag: str, key: str, where: str) -> Exchange | None:
+        """The next recorded attempt of `key`, or None: a miss, noted with `where` it went."""
+        attempts = self.store.by_key.get(key, ())
+        index = self._served.get(key, 0)
+        self._served[key] = index + 1
+        if index >= len(attempts) and attempts and method == "GET":
+            index = len(attempts) - 1  # polled past its last recording: the state stays put
+        if index >= len(attempts):
+            self.misses.append(f"{where}: attempt {index + 1} was never recorded")
+            return None
+        exchange = attempts[index]
+        self.latencies[tag] = exchange.latency_ms
+        return exchange
+
+    def check(self) -> None:
+        """Raise FixtureMissError naming the first request that found no recording."""
+        if self.misses:
+            more = f" (and {len(self.misses) - 1} more)" if len(self.misses) > 1 else ""
+            raise FixtureMissError(f"replay met requests with no recording: {self.misses[0]}{more}")
+
+
+@cache
+def _transport_class() -> type:
+    """`ReplayTransport`, defined on first use so that importing this module loads no httpx2."""
+    import httpx2
+
+    class ReplayTransport(httpx2.AsyncBaseTransport):
+        """Answers each request from a `Replay`; never opens a connection."""
+
+        def __init__(self, replay: Replay) -> None:
+            self.replay = replay
+
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            content = await request.aread()
+            headers = request.headers
+            tag = headers.get(TAG_HEADER, "")
+            key = self.replay.key(
+                request.method,
+                request.url.raw_path.decode(),
+                tag,
+                content,
+                headers.get("content-type"),
+            )
+            where = tag or str(request.url)
+            exchange = self.replay.exchange(request.method, tag, key, where)
+            if exchange is None:
+                body = {"error": {"message": "not recorded"}}
+                return httpx2.Response(NOT_RECORDED, json=body, request=request)
+            if exchange.error is not None:
+                error = getattr(httpx2, exchange.error, None)
+                if not (isinstance(error, type) and issubclass(error, httpx2.TransportError)):
+                    error = httpx2.RemoteProtocolError
+                raise error(f"recorded {exchange.error}", request=request)
+            kept = {k: v for k, v in exchange.headers.items() if k != "content-length"}
+            return httpx2.Response(
+                exchange.status or 0,  # an exchange without an error has its status
+                headers=kept,
+                content=exchange.content(),
+                request=request,
+            )
+
+    return ReplayTransport
+
+
+@contextmanager
+def replaying(store: FixtureStore, redactor: Redactor) -> Iterator[Replay]:
+    """A `Replay` of `store` for the clients of one run; raises FixtureMissError after the run
+    if any request found no recording."""
+    replay = Replay(store, redactor)
+    yield replay
+    replay.check()
