@@ -6,13 +6,14 @@ module and those transports change.
 
 Profiles of `advisor evaluate` at 64 requests in flight showed the SDK's request building (about
 a quarter of the client's CPU per request) and httpcore2's connection pool (another quarter: it
-scans every connection twice per request) dominating the whole run. So a chat completion takes
-the short way: the runner posts the JSON body straight to the transport (`Client.post_json`), and
-the transport (`build_transport`) keeps its own stack of idle keep-alive connections. What stays
-the same underneath: httpx2 requests and responses, so the recording wrapper sees every exchange
-and the replay transport answers every request.
-Everything else (`GET /models`, the SDK's typed methods) goes through an `openai.AsyncOpenAI`
-built on first use over the same transport, with its retries off (the runner owns them).
+scans every connection twice per request) dominating the whole run, and httpcore2's connections
+most of the rest. So a chat completion takes the short way: the runner posts the JSON body
+straight to the transport (`Client.post_json`), and the transport (`build_transport`) keeps its
+own stack of idle keep-alive connections (`advisor.http11`: asyncio streams and h11). What stays
+the same: httpx2 requests and responses, so the recording wrapper sees every exchange and the
+replay transport answers every request. Everything else (`GET /models`, the SDK's typed methods)
+goes through an `openai.AsyncOpenAI` built on first use over the same transport, with its retries
+off (the runner owns them).
 
 Company networks: a URL the environment sends through a proxy (HTTPS_PROXY, HTTP_PROXY,
 ALL_PROXY, minus NO_PROXY, read as httpx reads them) goes through httpx2's own transport to that
@@ -48,43 +49,46 @@ def build_transport(concurrency: int) -> httpx2.AsyncBaseTransport:
 @cache
 def _transport_class() -> type:
     """`PooledTransport`, defined on first use so that importing this module loads no httpx2."""
-    import httpcore2
     import httpx2
 
-    class PooledTransport(httpx2.AsyncBaseTransport):
-        """HTTP/1.1 over httpcore2 connections, most recently used first, bodies read whole.
+    from advisor.http11 import Connection
 
-        httpcore2's pool finds a connection for each request by scanning all of them (twice per
+    class PooledTransport(httpx2.AsyncBaseTransport):
+        """HTTP/1.1 over `advisor.http11` connections, most recently used first, bodies whole.
+
+        httpcore2's pool found a connection for each request by scanning all of them (twice per
         request, each scan asking every socket whether it is readable): at 64 connections that was
-        a quarter of the advisor's CPU. Here a request takes the last idle connection of its
-        origin, checks only that one, and gives it back once the body has been read. Chat
-        completions are not streamed, so reading the body before returning costs nothing.
+        a quarter of the advisor's CPU; its connections cost as much again (see advisor.http11).
+        Here a request takes the last idle connection of its origin, checks only that one, and
+        gives it back once the body has been read. Chat completions are not streamed, so reading
+        the body before returning costs nothing.
         """
 
         def __init__(self, limit: int) -> None:
             self._slots = asyncio.Semaphore(max(1, limit))
-            self._idle: dict[tuple, list[httpcore2.AsyncHTTPConnection]] = {}
+            self._idle: dict[tuple, list[Connection]] = {}
             self._ssl_context: Any = None
             self._limit = max(1, limit)
             self._proxies = _environment_proxies()
             self._via: dict[str, httpx2.AsyncHTTPTransport] = {}  # by proxy URL
 
-        async def _take(self, origin: Any) -> httpcore2.AsyncHTTPConnection:
-            """The last connection given back for `origin` that is still open, or a new one."""
-            idle = self._idle.get(_key(origin))
+        async def _take(self, url: httpx2.URL, timeout: float | None) -> Connection:
+            """The last connection given back for `url`'s origin that is still open, or a new
+            one."""
+            idle = self._idle.get((url.raw_scheme, url.raw_host, url.port))
+            now = asyncio.get_running_loop().time()
             while idle:
                 connection = idle.pop()
-                if not connection.has_expired():
+                if connection.reusable(now, KEEPALIVE_EXPIRY):
                     return connection
-                await _quietly(connection.aclose())
-            ssl_context = None
-            if origin.scheme == b"https":
+                connection.close()
+            tls = None
+            if url.scheme == "https":
                 if self._ssl_context is None:
                     self._ssl_context = httpx2.create_ssl_context()
-                ssl_context = self._ssl_context
-            return httpcore2.AsyncHTTPConnection(
-                origin, ssl_context=ssl_context, keepalive_expiry=KEEPALIVE_EXPIRY
-            )
+                tls = self._ssl_context
+            port = url.port or (443 if tls else 80)
+            return await Connection.open(url.host, port, tls, timeout)
 
         def _proxied(self, url: httpx2.URL) -> httpx2.AsyncHTTPTransport | None:
             """httpx2's own transport through the proxy the environment names for `url`."""
@@ -106,40 +110,26 @@ def _transport_class() -> type:
                     response = await via.handle_async_request(request)
                     await response.aread()
                     return response
-            core = httpcore2.Request(
-                method=request.method,
-                url=httpcore2.URL(
-                    scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-                ),
-                headers=request.headers.raw,
-                content=request.stream,
-                extensions=request.extensions,
-            )
-            origin = core.url.origin
+            timeouts = request.extensions.get("timeout", {})
+            body = await request.aread()
             async with self._slots:
-                connection = await self._take(origin)
+                connection = await self._take(url, timeouts.get("connect"))
                 reusable = False
                 try:
-                    response = await connection.handle_async_request(core)
-                    try:
-                        content = await response.aread()
-                    finally:
-                        await response.aclose()
-                    reusable = connection.is_idle()  # _take checks expiry on reuse
-                except Exception as exc:
-                    raise _as_httpx2(exc, httpx2) from exc
+                    head, content, reusable = await connection.exchange(
+                        request.method.encode(), url.raw_path, request.headers.raw, body, timeouts
+                    )
                 finally:
                     if reusable:
-                        self._idle.setdefault(_key(origin), []).append(connection)
+                        origin = (url.raw_scheme, url.raw_host, url.port)
+                        self._idle.setdefault(origin, []).append(connection)
                     else:
-                        await _quietly(connection.aclose())
-            # the connection (its network stream) is back in the stack: the response keeps none
-            extensions = {k: v for k, v in response.extensions.items() if k != "network_stream"}
+                        connection.close()
             return httpx2.Response(
-                status_code=response.status,
-                headers=response.headers,
+                status_code=head.status_code,
+                headers=head.headers,
                 content=content,
-                extensions=extensions,
+                extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
                 request=request,
             )
 
@@ -149,7 +139,7 @@ def _transport_class() -> type:
             for via in self._via.values():
                 await _quietly(via.aclose())
             for connection in connections:
-                await _quietly(connection.aclose())
+                await connection.aclose()
 
     return PooledTransport
 
@@ -166,28 +156,10 @@ def _environment_proxies() -> list[tuple[Any, str]]:
     return [(pattern, proxy) for pattern, proxy in mounts]
 
 
-def _key(origin: Any) -> tuple[bytes, bytes, int]:
-    return origin.scheme, origin.host, origin.port
-
-
 async def _quietly(closing: Any) -> None:
     # a connection that cannot even close cleanly is gone all the same
     with contextlib.suppress(Exception):
         await closing
-
-
-def _as_httpx2(exc: Exception, httpx2: Any) -> Exception:
-    """httpcore2's errors as httpx2's of the same name.
-
-    httpx2's own transport maps them the same way; the recording wrapper and the runner catch
-    `httpx2.TransportError`.
-    """
-    if isinstance(exc, httpx2.HTTPError):
-        return exc
-    mapped = getattr(httpx2, type(exc).__name__, None)
-    if isinstance(mapped, type) and issubclass(mapped, httpx2.TransportError):
-        return mapped(str(exc))
-    return exc
 
 
 class Client:
