@@ -386,11 +386,9 @@ def replay(repeats: int) -> tuple[dict, str]:
     return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
 
 
-FIRST_REQUEST_LIBRARIES = (
-    "typer, rich.console, pydantic, jinja2, httpx2, httpcore2, anyio._backends._asyncio"
-)
+FIRST_REQUEST_LIBRARIES = "typer, rich.console, pydantic, jinja2, httpx2, h11"
 """What `advisor evaluate` cannot send its first request without: the CLI, the study's
-validation, its templates and the HTTP stack (httpcore2 loads anyio's backend on first use)."""
+validation, its templates, httpx2's requests and responses, and h11 (advisor.http11)."""
 
 
 def startup(repeats: int) -> tuple[dict, str]:
