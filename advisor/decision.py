@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from advisor import analysis as an
 from advisor import breakeven as bk
 from advisor import economics as eco
+from advisor import resample
 from advisor import rules as rl
 from advisor.chance import PairedExamples, TrafficRanges, chance
 from advisor.sensitivity import sensitivity, vary
@@ -209,6 +210,11 @@ def _answered(results: Results, name: str) -> bool:
 
 def analyze(results: Results, a: an.Assumptions) -> Analysis:
     """Judge every challenger against the incumbent and give the verdict."""
+    with resample.shared():  # every bootstrap below resamples the same examples: draw once
+        return _analyze(results, a)
+
+
+def _analyze(results: Results, a: an.Assumptions) -> Analysis:
     study = a.study
     incumbent = study.incumbent
     by_name = {c.name: c for c in study.candidates}
