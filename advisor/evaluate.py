@@ -340,6 +340,16 @@ def evaluate(
             listing_failed,
         )
     )
+    from advisor.heap import frozen
+
+    with frozen():  # the end of the run: nothing alive now needs collecting (advisor.heap)
+        return _finish(plan, wire, output, started, listing_failed)
+
+
+def _finish(
+    plan: Plan, wire: Wire, output: RunOutput, started: datetime, listing_failed: list[str]
+) -> Outcome:
+    """Score, analyse and write a run whose answers are in."""
     from advisor.collate import summarize
     from advisor.decision import analyze
     from advisor.publish import publish
