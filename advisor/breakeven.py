@@ -13,7 +13,8 @@ a scenario is an array of one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
@@ -267,11 +268,51 @@ def first_crossing(s: eco.Scenario, life: eco.Lifecycle) -> float | None:
     return None
 
 
+def _lifecycle_part(s: eco.Scenario) -> eco.Scenario:
+    """The scenario without its traffic and saving per call: what scenarios must share to be
+    walked as draws of one (`lasting_payback` takes the rest per draw)."""
+    return replace(
+        s,
+        calls_per_day=0.0,
+        monthly_growth=0.0,
+        prompt_cost_per_call=0.0,
+        ft_cost_per_call=0.0,
+        error_cost=0.0,
+        prompt_error_rate=0.0,
+        ft_error_rate=0.0,
+    )
+
+
+def lasting_figures(scenarios: Sequence[eco.Scenario]) -> list[tuple[float | None, float]]:
+    """(payback, net saving at the horizon) of each scenario, as `break_even` gives them.
+
+    Scenarios that differ only in traffic and saving per call (the sensitivity's volume, growth,
+    cost and quality rows) share the lifecycle and the costs the payback walks, so they go through
+    it together as the draws of one scenario: one pass instead of one each, the same figures.
+    """
+    groups: dict[eco.Scenario, list[int]] = {}
+    for i, s in enumerate(scenarios):
+        groups.setdefault(_lifecycle_part(s), []).append(i)
+    out: list[tuple[float | None, float]] = [(None, 0.0)] * len(scenarios)
+    for members in groups.values():
+        first = scenarios[members[0]]
+        life = eco.lifecycle(first)
+        draws = Draws(
+            *(
+                np.array([getattr(scenarios[i], name) for i in members], dtype=float)
+                for name in ("calls_per_day", "monthly_growth", "saving_per_call")
+            )
+        )
+        paybacks = lasting_payback(draws, first, life)
+        nets = net_saving(draws, first, life)
+        for j, i in enumerate(members):
+            out[i] = (None if np.isnan(paybacks[j]) else float(paybacks[j]), float(nets[j]))
+    return out
+
+
 def break_even(s: eco.Scenario) -> BreakEven:
     life = eco.lifecycle(s)
-    one = Draws.of(s)
-    lasting = float(lasting_payback(one, s, life)[0])
-    payback = None if np.isnan(lasting) else lasting
+    payback, net = lasting_figures([s])[0]
     simple = simple_payback(s, s.upfront_cost)
     training = simple_payback(s, s.training_cost)
     life_end = life.life_days if life.life_days is not None else s.horizon_days
@@ -286,7 +327,7 @@ def break_even(s: eco.Scenario) -> BreakEven:
         simple_payback_date=_date(s.as_of, simple),
         training_payback_days=training,
         first_crossing_days=first_crossing(s, life),
-        net_saving_at_horizon=float(net_saving(one, s, life)[0]),
+        net_saving_at_horizon=net,
         horizon_days=s.horizon_days,
         life=life,
         redo_before_payback=life.life_days is not None
