@@ -448,13 +448,16 @@ def _call_costs(a: Analysis | None) -> dict[str, Any]:
     return costs
 
 
-def render(results: Results, run_dir: Path | None = None) -> str:
-    """The report page for `results`, with example text from run_dir/examples.jsonl if any."""
+def render(
+    results: Results, run_dir: Path | None = None, texts: dict[str, dict[str, Any]] | None = None
+) -> str:
+    """The report page for `results`, with example text from `texts` (examples.jsonl's rows by
+    id) or else from run_dir/examples.jsonl, if any."""
     r, a = results, results.analysis
     cv = focus(a)
     incumbent = next((c for c in r.candidates if c.role == "incumbent"), None)
     examples = _examples.build(
-        r, run_dir, incumbent.name if incumbent else None, cv.name if cv else None
+        r, run_dir, incumbent.name if incumbent else None, cv.name if cv else None, texts
     )
     script = _asset("report.js")
     by_name: dict[str, CandidateResult] = {c.name: c for c in r.candidates}

@@ -5,7 +5,8 @@ a template spends its time looking attributes up and wrapping every value in `Ma
 half of a 500-example report's rendering). Here each value is escaped with markupsafe's own
 replacements and the pieces joined once; the bytes are those the template wrote before
 (tests/test_report_rows.py holds the template's loop as the reference). Every value from an eval
-set or a model is escaped; only this module's own tags are not.
+set, a study or a model is escaped; numbers, the group keys and flags the report itself makes
+have nothing to escape and are written as they are.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _text(t: Text) -> str:
     tail = t.tail
     if not tail:
         return f'<span class="text">{esc(t.shown)}</span>'
-    cut = _CUT.format(esc(t.cut)) if t.cut else ""
+    cut = _CUT.format(t.cut) if t.cut else ""
     return (
         f'<details><summary><span class="text">{esc(t.head)}</span><span class="more"> … more'
         f'</span></summary><span class="text">{esc(tail)}</span>{cut}</details>'
@@ -47,8 +48,8 @@ def _text(t: Text) -> str:
 def _row(row: Row, tags: dict[str, str]) -> str:
     tagged = row.group in tags
     out = [
-        f'      <tr class="ex-row g-{esc(row.group)}{" disagree" if tagged else ""}" '
-        f'data-group="{esc(row.group)}" data-flags="{esc(row.flags)}">\n'
+        f'      <tr class="ex-row g-{row.group}{" disagree" if tagged else ""}" '
+        f'data-group="{row.group}" data-flags="{row.flags}">\n'
         f'        <td data-v="{esc(row.id)}"><span class="mono">{esc(row.id)}</span>',
         *(f' <span class="meta">{esc(k)}: {esc(v)}</span>' for k, v in row.metadata.items()),
         f'<span class="group-tag">{esc(tags[row.group])}</span>' if tagged else "",
@@ -63,12 +64,12 @@ def _row(row: Row, tags: dict[str, str]) -> str:
     expected = row.expected
     out.append(
         f'</td>\n        <td><span class="text">{esc(expected.shown)}</span>'
-        + (_CUT.format(esc(expected.cut)) if expected.cut else "")
+        + (_CUT.format(expected.cut) if expected.cut else "")
         + "</td>\n"
     )
     for cell in row.cells:
         mean = "" if cell.mean is None else cell.mean
-        out.append(f'        <td data-v="{esc(mean)}">')
+        out.append(f'        <td data-v="{mean}">')
         repeats = len(cell.answers) > 1
         for answer in cell.answers:
             c = answer.call
@@ -77,21 +78,21 @@ def _row(row: Row, tags: dict[str, str]) -> str:
             else:
                 grade = "s1" if c.score >= 1 else ("s0" if c.score <= 0 else "mid")
                 out.append(
-                    f'<div class="answer"><span class="score {grade}">{esc(score(c.score))}</span>'
+                    f'<div class="answer"><span class="score {grade}">{score(c.score)}</span>'
                 )
             if repeats:
-                out.append(f' <span class="tokens">repeat {esc(c.repeat)}</span>')
+                out.append(f' <span class="tokens">repeat {c.repeat}</span>')
             if answer.output:
                 out.append(" " + _text(answer.output))
             if answer.error:
                 out.append(f'<div class="bad-text">error: {esc(answer.error.shown)}</div>')
             if c.finish_reason in PROBLEM_FINISH:
                 out.append(f'<div class="warn-text">finish reason: {esc(c.finish_reason)}</div>')
-            cached = f" ({esc(num(c.cached_tokens))} cached)" if c.cached_tokens else ""
-            latency = f" · {esc(ms(c.latency_ms))}" if c.latency_ms is not None else ""
+            cached = f" ({num(c.cached_tokens)} cached)" if c.cached_tokens else ""
+            latency = f" · {ms(c.latency_ms)}" if c.latency_ms is not None else ""
             out.append(
-                f'          <div class="tokens">{esc(num(c.prompt_tokens))} in{cached} · '
-                f"{esc(num(c.completion_tokens))} out{latency}</div>\n        </div>"
+                f'          <div class="tokens">{num(c.prompt_tokens)} in{cached} · '
+                f"{num(c.completion_tokens)} out{latency}</div>\n        </div>"
             )
         if not cell.answers:
             out.append('<span class="muted">not answered</span>')
