@@ -7,6 +7,7 @@ escape, cut to a per-field budget so that a large eval set still makes a page of
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +32,10 @@ class Text:
     cut: int
     """Characters left out (0: shown whole)."""
 
-    @property
+    @functools.cached_property
     def head(self) -> str:
-        """What shows before the reader opens a long text: about three lines."""
+        """What shows before the reader opens a long text: about three lines (asked for twice
+        per text, by `tail` and by the row)."""
         text = self.shown
         lines = text.split("\n", _HEAD_LINES)
         if len(text) <= _OPEN_MAX and len(lines) <= _HEAD_LINES:
