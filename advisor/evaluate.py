@@ -249,6 +249,7 @@ async def run_requests(
     batch: bool = False,
     listing_failed: list[str] | None = None,
 ) -> RunOutput:
+    from advisor.answer_scores import AnswerScores
     from advisor.client import build_client
 
     listing_failed = [] if listing_failed is None else listing_failed
@@ -274,6 +275,7 @@ async def run_requests(
         max_spend=plan.max_spend,
         clock=wire.clock,
         on_progress=on_progress,
+        on_answer=(scores := AnswerScores(plan)),
     )
     progress = Progress(total=len(plan.requests))
     # Beside the requests, not before them: the listing must not hold the first request back.
@@ -299,7 +301,7 @@ async def run_requests(
     from advisor.collate import RunOutput
 
     halted = tuple(runner.halted.values())
-    return RunOutput(completions, judged, progress, stopped, listed, halted)
+    return RunOutput(completions, judged, progress, stopped, listed, halted, scores.scored)
 
 
 async def _nothing() -> dict[str, date]:
