@@ -63,11 +63,12 @@ def _ranges(
     bad = an.with_quality(
         vary(s, prompt_cost_per_call=inc.low, ft_cost_per_call=ch.high), q, q.low if q else 0.0
     )
-    g, b = bk.break_even(good), bk.break_even(bad)
+    (g_payback, g_net), (b_payback, b_net) = bk.lasting_figures([good, bad])
+    g_first, b_first = (bk.first_crossing(x, eco.lifecycle(x)) for x in (good, bad))
     return (
-        Range(optimistic=g.payback_days, pessimistic=b.payback_days),
-        Range(optimistic=g.first_crossing_days, pessimistic=b.first_crossing_days),
-        Range(optimistic=g.net_saving_at_horizon, pessimistic=b.net_saving_at_horizon),
+        Range(optimistic=g_payback, pessimistic=b_payback),
+        Range(optimistic=g_first, pessimistic=b_first),
+        Range(optimistic=g_net, pessimistic=b_net),
     )
 
 

@@ -16,6 +16,9 @@ from advisor.markdown import SUMMARY_FILE, summary_markdown
 from advisor.report import MAX_EXAMPLES, write_report
 from advisor.results import EXAMPLES_FILE, Results, save_results, write_atomic
 
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""What `json.dumps(row, ensure_ascii=False)` builds for every call, built once."""
+
 
 def publish(results: Results, out: Path, examples: Iterable[dict[str, Any]] | None = None) -> Path:
     """Write the run folder; `examples` None keeps the per-example file already there.
@@ -29,7 +32,7 @@ def publish(results: Results, out: Path, examples: Iterable[dict[str, Any]] | No
             if len(results.examples) <= MAX_EXAMPLES:
                 texts = {}
                 examples = _kept(examples, texts)
-            lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in examples)
+            lines = (_ROW_ENCODER.encode(r) + "\n" for r in examples)
             write_atomic(out / EXAMPLES_FILE, lines)
         write_atomic(out / SUMMARY_FILE, summary_markdown(results))
     except OSError as exc:
