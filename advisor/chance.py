@@ -19,6 +19,7 @@ import numpy as np
 
 from advisor import economics as eco
 from advisor.breakeven import Draws, lasting_payback, net_saving
+from advisor.resample import resampled_sums
 from advisor.stats import CHUNK
 from advisor.verdict import Probability
 
@@ -53,15 +54,7 @@ def resampled_means(values: np.ndarray, n_draws: int, seed: int, chunk: int = CH
     per example travel as one complex number: drawing the indices is most of the cost (measured),
     and one gather serves both.
     """
-    rng = np.random.default_rng(seed)
-    n = values.size
-    rows = max(1, chunk // n)
-    sums = np.empty(n_draws, dtype=values.dtype)
-    for start in range(0, n_draws, rows):
-        size = min(rows, n_draws - start)
-        indices = rng.integers(0, n, size=(size, n))
-        sums[start : start + size] = np.take(values, indices).sum(axis=1)
-    return sums / n
+    return resampled_sums(values, n_draws, seed, chunk) / values.size
 
 
 def _triangular(

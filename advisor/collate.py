@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from advisor import results as res
+from advisor.answer_scores import Key
 from advisor.plan import JUDGE, Arm, Mode, Plan
 from advisor.refusals import Halt
 from advisor.runner import Completion, Progress
@@ -28,29 +29,45 @@ class RunOutput:
     listed_models: dict[str, date]
     halted: tuple[Halt, ...] = ()
     """Candidates the runner stopped sending to: refused, or their endpoint unreachable."""
+    early_scores: dict[Key, tuple[str, float | None]] = field(default_factory=dict)
+    """Scores made as the answers arrived, with the text each scored (`AnswerScores`)."""
 
 
 def _score(
-    plan: Plan, completions: list[Completion], judged: list[Completion]
-) -> dict[tuple[str, str, int], float | None]:
-    """Score of each (candidate, example, repeat); None when there is no answer to score."""
-    scores: dict[tuple[str, str, int], float | None] = {}
+    plan: Plan,
+    completions: list[Completion],
+    judged: list[Completion],
+    early: dict[Key, tuple[str, float | None]],
+) -> dict[Key, float | None]:
+    """Score of each (candidate, example, repeat); None when there is no answer to score.
+
+    `early` holds the scores made as the answers arrived (`AnswerScores`), each with the text it
+    scored: one is taken only for that same text, and anything else is scored here.
+    """
+    scores: dict[Key, float | None] = {}
     examples = plan.examples
     if isinstance(plan.scorer, LocalScorer):
         for c in completions:
             if c.output is not None:
+                key = (c.candidate, c.example_id, c.repeat)
+                made = early.get(key)
+                if made is not None and made[0] == c.output:
+                    scores[key] = made[1]
+                    continue
                 example = examples[c.example_id]
-                scores[c.candidate, c.example_id, c.repeat] = plan.scorer.score(
-                    c.output, example.expected, example
-                )
+                scores[key] = plan.scorer.score(c.output, example.expected, example)
     elif isinstance(plan.scorer, JudgeScorer):
         for j in judged:
-            candidate = j.candidate.removeprefix(f"{JUDGE}.")
+            key = (j.candidate.removeprefix(f"{JUDGE}."), j.example_id, j.repeat)
+            made = early.get(key)
+            if made is not None and made[0] == j.output:
+                scores[key] = made[1]
+                continue
             try:
                 score = plan.scorer.parse_reply(j.output) if j.output is not None else None
             except ValueError:
                 score = None
-            scores[candidate, j.example_id, j.repeat] = score
+            scores[key] = score
     return scores
 
 
@@ -157,7 +174,7 @@ def summarize(
     made)."""
     completions, judged, progress = output.completions, output.judged, output.progress
     stopped = output.stopped
-    scores = _score(plan, completions, judged)
+    scores = _score(plan, completions, judged, output.early_scores)
     judge_spend = Counter()
     for j in judged:
         judge_spend[j.candidate.removeprefix(f"{JUDGE}.")] += 0.0 if j.from_cache else j.cost

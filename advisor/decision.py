@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from advisor import analysis as an
 from advisor import breakeven as bk
 from advisor import economics as eco
+from advisor import resample
 from advisor import rules as rl
 from advisor.chance import PairedExamples, TrafficRanges, chance
 from advisor.sensitivity import sensitivity, vary
@@ -62,11 +63,12 @@ def _ranges(
     bad = an.with_quality(
         vary(s, prompt_cost_per_call=inc.low, ft_cost_per_call=ch.high), q, q.low if q else 0.0
     )
-    g, b = bk.break_even(good), bk.break_even(bad)
+    (g_payback, g_net), (b_payback, b_net) = bk.lasting_figures([good, bad])
+    g_first, b_first = (bk.first_crossing(x, eco.lifecycle(x)) for x in (good, bad))
     return (
-        Range(optimistic=g.payback_days, pessimistic=b.payback_days),
-        Range(optimistic=g.first_crossing_days, pessimistic=b.first_crossing_days),
-        Range(optimistic=g.net_saving_at_horizon, pessimistic=b.net_saving_at_horizon),
+        Range(optimistic=g_payback, pessimistic=b_payback),
+        Range(optimistic=g_first, pessimistic=b_first),
+        Range(optimistic=g_net, pessimistic=b_net),
     )
 
 
@@ -209,6 +211,11 @@ def _answered(results: Results, name: str) -> bool:
 
 def analyze(results: Results, a: an.Assumptions) -> Analysis:
     """Judge every challenger against the incumbent and give the verdict."""
+    with resample.shared():  # every bootstrap below resamples the same examples: draw once
+        return _analyze(results, a)
+
+
+def _analyze(results: Results, a: an.Assumptions) -> Analysis:
     study = a.study
     incumbent = study.incumbent
     by_name = {c.name: c for c in study.candidates}

@@ -253,6 +253,7 @@ async def run_requests(
     batch: bool = False,
     listing_failed: list[str] | None = None,
 ) -> RunOutput:
+    from advisor.answer_scores import AnswerScores
     from advisor.client import build_client
 
     listing_failed = [] if listing_failed is None else listing_failed
@@ -278,6 +279,7 @@ async def run_requests(
         max_spend=plan.max_spend,
         clock=wire.clock,
         on_progress=on_progress,
+        on_answer=(scores := AnswerScores(plan)),
     )
     progress = Progress(total=len(plan.requests))
     # Beside the requests, not before them: the listing must not hold the first request back.
@@ -303,7 +305,7 @@ async def run_requests(
     from advisor.collate import RunOutput
 
     halted = tuple(runner.halted.values())
-    return RunOutput(completions, judged, progress, stopped, listed, halted)
+    return RunOutput(completions, judged, progress, stopped, listed, halted, scores.scored)
 
 
 async def _nothing() -> dict[str, date]:
@@ -344,6 +346,16 @@ def evaluate(
             listing_failed,
         )
     )
+    from advisor.heap import frozen
+
+    with frozen():  # the end of the run: nothing alive now needs collecting (advisor.heap)
+        return _finish(plan, wire, output, started, listing_failed)
+
+
+def _finish(
+    plan: Plan, wire: Wire, output: RunOutput, started: datetime, listing_failed: list[str]
+) -> Outcome:
+    """Score, analyse and write a run whose answers are in."""
     from advisor.collate import summarize
     from advisor.decision import analyze
     from advisor.publish import publish

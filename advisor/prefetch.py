@@ -31,8 +31,10 @@ def _load() -> None:
     for name in TAIL_MODULES:  # once imported here, the main thread finds them loaded
         importlib.import_module(name)
     from advisor.report import preload
+    from advisor.run_facts import host_and_versions
 
     preload()
+    host_and_versions()
 
 
 class Prefetch:

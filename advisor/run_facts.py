@@ -7,6 +7,7 @@ summary.md, which a replay must reproduce byte for byte (DESIGN.md, Fixtures); t
 
 from __future__ import annotations
 
+import functools
 import platform
 from datetime import datetime
 from pathlib import Path
@@ -30,19 +31,29 @@ class RunFacts(BaseModel):
     """advisor, openai and Python."""
 
 
-def run_facts(started: datetime, finished: datetime) -> RunFacts:
+@functools.cache
+def host_and_versions() -> tuple[str, dict[str, str]]:
+    """The same for every run of a process, and slow to find (`platform.platform()` runs
+    `uname -p` in a subprocess, `version` parses package metadata: 10-20 ms), so found once,
+    while the requests are in flight (`advisor.prefetch`)."""
     from importlib.metadata import version
 
+    versions = {
+        "advisor": version("advisor"),
+        "openai": version("openai"),
+        "python": platform.python_version(),
+    }
+    return platform.platform(), versions
+
+
+def run_facts(started: datetime, finished: datetime) -> RunFacts:
+    host, versions = host_and_versions()
     return RunFacts(
         started=started.isoformat(timespec="seconds"),
         finished=finished.isoformat(timespec="seconds"),
         duration_s=round((finished - started).total_seconds(), 3),
-        host=platform.platform(),
-        versions={
-            "advisor": version("advisor"),
-            "openai": version("openai"),
-            "python": platform.python_version(),
-        },
+        host=host,
+        versions=dict(versions),
     )
 
 

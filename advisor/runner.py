@@ -253,6 +253,7 @@ class Runner:
         max_spend: float | None = None,
         clock: Clock | None = None,
         on_progress: Callable[[Progress], None] | None = None,
+        on_answer: Callable[[Completion], None] | None = None,
     ) -> None:
         self.clients = clients
         self.concurrency = concurrency
@@ -261,6 +262,8 @@ class Runner:
         self.max_spend = max_spend
         self.clock = clock or Clock()
         self.on_progress = on_progress or (lambda progress: None)
+        self.on_answer = on_answer or (lambda completion: None)
+        """Called with each completion as it is counted (scoring as answers arrive)."""
         if cache is not None:
             _check_writable(cache.path)
         self.stopped_at_cap = False
@@ -359,6 +362,7 @@ class Runner:
             self.on_progress(progress)
 
     def _count(self, progress: Progress, completion: Completion) -> None:
+        self.on_answer(completion)
         progress.done += 1
         progress.by_candidate[completion.candidate][0] += 1
         progress.errors += completion.error is not None

@@ -88,21 +88,23 @@ def sensitivity(s: eco.Scenario, q: an.QualityDelta | None) -> list[SensitivityR
                 an.with_quality(s, q, q.high),
             )
         )
-    rows = []
-    for factor, low_label, high_label, low, high in factors:
-        lo, hi = bk.break_even(low), bk.break_even(high)
-        rows.append(
-            SensitivityRow(
-                factor=factor,
-                low_label=low_label,
-                high_label=high_label,
-                payback_low=lo.payback_days,
-                payback_high=hi.payback_days,
-                net_saving_low=lo.net_saving_at_horizon,
-                net_saving_high=hi.net_saving_at_horizon,
-            )
+    # Every end at once: most share the lifecycle and go through the payback together.
+    figures = bk.lasting_figures([end for *_, low, high in factors for end in (low, high)])
+    return [
+        SensitivityRow(
+            factor=factor,
+            low_label=low_label,
+            high_label=high_label,
+            payback_low=lo_payback,
+            payback_high=hi_payback,
+            net_saving_low=lo_net,
+            net_saving_high=hi_net,
         )
-    return rows
+        for (factor, low_label, high_label, _, _), (lo_payback, lo_net), (
+            hi_payback,
+            hi_net,
+        ) in zip(factors, figures[::2], figures[1::2], strict=True)
+    ]
 
 
 def money_or_number(value: float) -> str:

@@ -23,6 +23,8 @@ from typing import Literal, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
+from advisor.resample import resampled_sums
+
 CHUNK = 1 << 18
 """Random draws per chunk: about 4 MB of working memory whatever n and the number of resamples,
 small enough to stay in cache, large enough that Python's loop costs nothing (measured)."""
@@ -352,25 +354,17 @@ def _resampled_means(x: np.ndarray, n_boot: int, seed: int, chunk: int) -> np.nd
     How often each distinct value lands in a resample is multinomial, so with few distinct values
     (pass/fail, averaged repeats) drawing those counts is the same resampling, much faster.
     """
-    rng = np.random.default_rng(seed)
     n = x.size
     values, counts = np.unique(x, return_counts=True)
-    sums = np.empty(n_boot)
     if values.size * _CELL_COST <= n:
+        rng = np.random.default_rng(seed)
+        sums = np.empty(n_boot)
         rows = max(1, chunk // values.size)
         for start in range(0, n_boot, rows):
             size = min(rows, n_boot - start)
             sums[start : start + size] = rng.multinomial(n, counts / n, size=size) @ values
         return sums / n
-    rows = max(1, chunk // n)
-    # One block reused for every chunk: fresh memory per chunk cost more in page faults than the
-    # draws themselves (measured). mode="clip" writes straight into it; the indices are in range.
-    picked = np.empty((rows, n))
-    for start in range(0, n_boot, rows):
-        size = min(rows, n_boot - start)
-        indices = rng.integers(0, n, size=(size, n))
-        sums[start : start + size] = np.take(x, indices, out=picked[:size], mode="clip").sum(axis=1)
-    return sums / n
+    return resampled_sums(x, n_boot, seed, chunk) / n
 
 
 def _binomial_half_cdf(k: int, n: int) -> float:

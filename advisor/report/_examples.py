@@ -7,6 +7,7 @@ escape, cut to a per-field budget so that a large eval set still makes a page of
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +32,10 @@ class Text:
     cut: int
     """Characters left out (0: shown whole)."""
 
-    @property
+    @functools.cached_property
     def head(self) -> str:
-        """What shows before the reader opens a long text: about three lines."""
+        """What shows before the reader opens a long text: about three lines (asked for twice
+        per text, by `tail` and by the row)."""
         text = self.shown
         lines = text.split("\n", _HEAD_LINES)
         if len(text) <= _OPEN_MAX and len(lines) <= _HEAD_LINES:
@@ -202,22 +204,29 @@ def _ranked(
 
 
 def build(
-    results: Results, run_dir: Path | None, incumbent: str | None, challenger: str | None
+    results: Results,
+    run_dir: Path | None,
+    incumbent: str | None,
+    challenger: str | None,
+    texts: dict[str, dict[str, Any]] | None = None,
 ) -> Examples:
     """Every example grouped by who got it right; disagreements first; the first 2,000 kept.
 
-    Text comes from run_dir/examples.jsonl when there is one.
+    Text comes from `texts` (examples.jsonl's rows by id, as the run wrote them) when given, else
+    from run_dir/examples.jsonl when there is one.
     """
     names = [c.name for c in results.candidates]
     ranked = _ranked(results, incumbent, challenger)
     counts: dict[str, int] = {}
     flag_counts: dict[str, int] = {}
-    for group, _, e in ranked:
+    flags: dict[int, list[str]] = {}
+    for group, index, e in ranked:
         counts[group] = counts.get(group, 0) + 1
-        for flag in _flags(e.calls):
+        for flag in flags.setdefault(index, _flags(e.calls)):
             flag_counts[flag] = flag_counts.get(flag, 0) + 1
     kept = ranked[:MAX_EXAMPLES]
-    texts = read_texts(run_dir, [(i, e.id) for _, i, e in kept]) if run_dir else None
+    if texts is None and run_dir:
+        texts = read_texts(run_dir, [(i, e.id) for _, i, e in kept])
     found = texts or {}
     fields = sum(
         2 + len(found.get(e.id, {}).get("inputs") or {}) + sum(map(len, e.calls.values()))
@@ -233,7 +242,7 @@ def build(
         if counts.get(key) and incumbent and challenger
     ]
     return Examples(
-        rows=[_row(e, group, names, found.get(e.id), limit) for group, _, e in kept],
+        rows=[_row(e, group, flags[i], names, found.get(e.id), limit) for group, i, e in kept],
         total=len(results.examples),
         groups=groups,
         candidates=names,
@@ -253,7 +262,12 @@ def _flags(calls: dict[str, list[Call]]) -> list[str]:
 
 
 def _row(
-    e: ExampleResult, group: str, names: list[str], text: dict[str, Any] | None, limit: int
+    e: ExampleResult,
+    group: str,
+    flags: list[str],
+    names: list[str],
+    text: dict[str, Any] | None,
+    limit: int,
 ) -> Row:
     text = text or {}
     outputs = text.get("candidates") or {}
@@ -276,7 +290,7 @@ def _row(
     return Row(
         id=e.id,
         group=group,
-        flags=" ".join(_flags(e.calls)),
+        flags=" ".join(flags),
         inputs=[(str(k), _cut(v, limit)) for k, v in inputs.items()]
         if isinstance(inputs, dict)
         else [("input", _cut(inputs, limit))],

@@ -23,6 +23,8 @@ from markupsafe import Markup
 from advisor.breakeven import payback_reason
 from advisor.decision import Analysis, ChallengerVerdict
 from advisor.report import _confusion, _costs, _examples, _families, charts
+from advisor.report._filters import ms, num, score
+from advisor.report._rows import rows_html
 from advisor.results import CandidateResult, Results
 from advisor.wording import days, horizon, money, number, on_day, share, volume
 
@@ -80,12 +82,12 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         money=lambda v: "—" if v is None else money(v),
         days=days,
-        num=lambda v, d=0: "—" if v is None else number(v, d),
+        num=num,
         pct=lambda v, d=1: "—" if v is None else f"{v:.{d}%}",
         signed=lambda v, d=3: "—" if v is None else f"{v:+.{d}f}",
-        score=lambda v: "—" if v is None else f"{v:.3f}".rstrip("0").rstrip(".") or "0",
+        score=score,
         pval=lambda v: "—" if v is None else ("< 0.001" if v < 0.001 else f"{v:.3g}"),
-        ms=lambda v: "—" if v is None else f"{v:,.0f} ms",
+        ms=ms,
         per_million=lambda v: f"${v:,.4g}",
         plain=plain,
         label=lambda k: str(k).replace("_", " "),
@@ -446,13 +448,16 @@ def _call_costs(a: Analysis | None) -> dict[str, Any]:
     return costs
 
 
-def render(results: Results, run_dir: Path | None = None) -> str:
-    """The report page for `results`, with example text from run_dir/examples.jsonl if any."""
+def render(
+    results: Results, run_dir: Path | None = None, texts: dict[str, dict[str, Any]] | None = None
+) -> str:
+    """The report page for `results`, with example text from `texts` (examples.jsonl's rows by
+    id) or else from run_dir/examples.jsonl, if any."""
     r, a = results, results.analysis
     cv = focus(a)
     incumbent = next((c for c in r.candidates if c.role == "incumbent"), None)
     examples = _examples.build(
-        r, run_dir, incumbent.name if incumbent else None, cv.name if cv else None
+        r, run_dir, incumbent.name if incumbent else None, cv.name if cv else None, texts
     )
     script = _asset("report.js")
     by_name: dict[str, CandidateResult] = {c.name: c for c in r.candidates}
@@ -478,6 +483,7 @@ def render(results: Results, run_dir: Path | None = None) -> str:
         "totals": _totals(r),
         "scenario_rows": _scenario_rows(a),
         "examples": examples,
+        "example_rows": rows_html(examples),
         "families": _families.build(r),
         "problem_finish": _examples.PROBLEM_FINISH,
         "shade": lambda count, row_total: (
