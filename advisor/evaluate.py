@@ -118,12 +118,15 @@ def open_wire(
         finally:
             store.close()
         return
+    checked: dict[str, str] = {}  # tag -> the key of its recording, checked here
     if batch:  # recorded by input file, not by request: a changed request changes its file
         from advisor.batch import find_batch_misses
 
         misses: list[Any] = find_batch_misses(store, plan.requests)
     else:
-        misses = fx.find_misses(store, plan.requests, redactor)
+        keys = fx.recorded_keys(store, plan.requests, redactor)
+        misses = fx.find_misses(store, plan.requests, redactor, keys)
+        checked = {r.tag: k for r, k in zip(plan.requests, keys, strict=True) if k is not None}
     if misses:
         more = (
             f" (and {len(misses) - 1} more; see advisor fixtures check)" if len(misses) > 1 else ""
@@ -132,7 +135,7 @@ def open_wire(
     from advisor.replay import replaying
 
     recorded_listing = any(e[-1].tag == fx.MODELS_TAG for e in store.by_key.values())
-    with replaying(store, redactor) as replay:
+    with replaying(store, redactor, checked) as replay:
         yield Wire(
             "replay",
             dict.fromkeys(urls, replay.transport),  # every client: none reaches a socket

@@ -303,12 +303,18 @@ def _differences(a: Any, b: Any, path: str = "") -> list[str]:
 
 
 def find_misses(
-    store: FixtureStore, requests: Sequence[CallRequest], redactor: Redactor
+    store: FixtureStore,
+    requests: Sequence[CallRequest],
+    redactor: Redactor,
+    keys: Sequence[str | None] | None = None,
 ) -> list[Miss]:
-    """Requests of a run with no complete recording, each with its closest recording."""
+    """Requests of a run with no complete recording, each with its closest recording (`keys`:
+    `recorded_keys` of the requests, when already found)."""
     by_tag = last_attempts_by_tag(store)
     misses = []
-    for request, key in zip(requests, recorded_keys(store, requests, redactor), strict=True):
+    if keys is None:
+        keys = recorded_keys(store, requests, redactor)
+    for request, key in zip(requests, keys, strict=True):
         if key is not None:
             continue
         body = redactor.value(request.body)

@@ -17,7 +17,11 @@ example (1,858 requests; December 2026, this project's shared 2-core machine), o
 to the last answer took 1.3-1.9 s that way and takes 0.55-0.85 s this way, of which 0.3-0.45 s
 is the runner and client themselves (measured over a transport answering one canned response).
 Here a request is matched with its recording by comparing its parsed body, and answered with the
-recorded body.
+recorded body. The runner's chat completions were each matched that way before the run started
+(`advisor.fixtures.recorded_keys`, which the replay's check of the plan runs anyway): the runner
+sends exactly the planned body, so at the wire such a request is served by its tag, method and
+path, and only the others (the judge's, whose prompts hold the answers, the listing, the Batch
+API's) have their bodies compared here.
 """
 
 from __future__ import annotations
@@ -49,9 +53,14 @@ NOT_RECORDED = 599
 class Replay:
     """A store's exchanges served in attempt order, with what was missed and what was served."""
 
-    def __init__(self, store: FixtureStore, redactor: Redactor) -> None:
+    def __init__(
+        self, store: FixtureStore, redactor: Redactor, checked: dict[str, str] | None = None
+    ) -> None:
         self.store = store
         self.redactor = redactor
+        self.checked = checked or {}
+        """The recording's key of each runner request whose body was checked before the run, by
+        tag."""
         self.misses: list[str] = []
         """One line per request that found no recording."""
         self.latencies: dict[str, float | None] = {}
@@ -73,6 +82,10 @@ class Replay:
         path = self._paths.get(raw_path)
         if path is None:
             path = self._paths[raw_path] = self.redactor.path(raw_path)
+        if method == "POST" and (key := self.checked.get(tag)) is not None:
+            recorded = self.store.by_key[key][-1]
+            if recorded.path == path:
+                return key
         body = self.redactor.value(request_body(content, media))
         for recorded in self._by_tag.get(tag, ()):
             if (
@@ -148,9 +161,11 @@ def _transport_class() -> type:
 
 
 @contextmanager
-def replaying(store: FixtureStore, redactor: Redactor) -> Iterator[Replay]:
-    """A `Replay` of `store` for the clients of one run; raises FixtureMissError after the run
-    if any request found no recording."""
-    replay = Replay(store, redactor)
+def replaying(
+    store: FixtureStore, redactor: Redactor, checked: dict[str, str] | None = None
+) -> Iterator[Replay]:
+    """A `Replay` of `store` for the clients of one run (`checked`: see `Replay.checked`);
+    raises FixtureMissError after the run if any request found no recording."""
+    replay = Replay(store, redactor, checked)
     yield replay
     replay.check()
