@@ -27,13 +27,13 @@ def preload() -> None:
     """Compile the page's templates and read its assets ahead of `render` (a run does this while
     its requests are in flight, see `advisor.prefetch`). The included templates too: jinja2
     compiles an include at its first render, which was a fifth of a 500-example run's tail."""
-    from advisor.report._page import _asset, _environment
+    from advisor.report._templates import asset, environment
 
-    env = _environment()
+    env = environment()
     for name in env.list_templates(extensions=["j2"]):
         env.get_template(name)
-    _asset("report.js")
-    _asset("report.css")
+    asset("report.js")
+    asset("report.css")
 
 
 def write_report(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.wording import number
 
 
@@ -16,3 +18,18 @@ def score(value: float | None) -> str:
 
 def ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} ms"
+
+
+def plain(value: Any) -> str:
+    """An assumption's value as a person reads it."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return number(value) if value.is_integer() else f"{value:,.6g}"
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, list):
+        return ", ".join(plain(v) for v in value) or "none"
+    return str(value)

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import hashlib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from advisor.breakeven import payback_reason
 from advisor.decision import Analysis, ChallengerVerdict
 from advisor.report import _confusion, _costs, _examples, _families, charts
-from advisor.report._filters import ms, num, score
+from advisor.report._filters import plain
 from advisor.report._rows import rows_html
+from advisor.report._templates import asset, environment
 from advisor.results import CandidateResult, Results
 from advisor.wording import days, horizon, money, number, on_day, share, volume
 
@@ -63,51 +61,6 @@ class ChallengerView:
     cost_chart: _costs.Chart | None
     tornados: list[_costs.Chart]
     min_calls: list[tuple[str, str]]
-
-
-@functools.cache
-def _asset(name: str) -> str:
-    return resources.files("advisor.report").joinpath("templates", name).read_text("utf-8")
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("advisor.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        money=lambda v: "—" if v is None else money(v),
-        days=days,
-        num=num,
-        pct=lambda v, d=1: "—" if v is None else f"{v:.{d}%}",
-        signed=lambda v, d=3: "—" if v is None else f"{v:+.{d}f}",
-        score=score,
-        pval=lambda v: "—" if v is None else ("< 0.001" if v < 0.001 else f"{v:.3g}"),
-        ms=ms,
-        per_million=lambda v: f"${v:,.4g}",
-        plain=plain,
-        label=lambda k: str(k).replace("_", " "),
-    )
-    return env
-
-
-def plain(value: Any) -> str:
-    """An assumption's value as a person reads it."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return number(value) if value.is_integer() else f"{value:,.6g}"
-    if isinstance(value, int):
-        return number(value)
-    if isinstance(value, list):
-        return ", ".join(plain(v) for v in value) or "none"
-    return str(value)
 
 
 def focus(analysis: Analysis | None) -> ChallengerVerdict | None:
@@ -459,7 +412,7 @@ def render(
     examples = _examples.build(
         r, run_dir, incumbent.name if incumbent else None, cv.name if cv else None, texts
     )
-    script = _asset("report.js")
+    script = asset("report.js")
     by_name: dict[str, CandidateResult] = {c.name: c for c in r.candidates}
     title, tone = VERDICTS[a.verdict] if a else ("No verdict", "wait")
     context = {
@@ -489,8 +442,8 @@ def render(
         "shade": lambda count, row_total: (
             f"{0.08 + 0.72 * count / row_total:.2f}" if row_total and count else "0"
         ),
-        "css": Markup(_asset("report.css")),
+        "css": Markup(asset("report.css")),
         "script": Markup(script),
         "csp": _csp(script),
     }
-    return _environment().get_template("report.html.j2").render(context)
+    return environment().get_template("report.html.j2").render(context)
