@@ -12,6 +12,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 REDACTED = "[REDACTED]"
+MIN_SECRET = 8
+"""A key shorter than this is a placeholder for a local server (`x`, `EMPTY`, `test`), not a
+secret: searched for in what is stored, it matched inside ordinary words (`ma[REDACTED]_tokens`
+for the key `x`), so the recording no longer matched the requests it recorded. The
+Authorization header itself is never stored, whatever its key."""
 _SECRET_QUERY_KEYS = {"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"}
 
 
@@ -20,7 +25,7 @@ class Redactor:
 
     def __init__(self, patterns: Sequence[str] = (), secrets: Sequence[str] = ()) -> None:
         self.patterns = [re.compile(p) for p in patterns]
-        self.secrets = [s for s in secrets if s]
+        self.secrets = [s for s in secrets if len(s) >= MIN_SECRET]
 
     def text(self, text: str) -> str:
         for secret in self.secrets:

@@ -160,3 +160,19 @@ def test_redaction_patterns_apply_to_what_is_stored_and_to_the_key(study_dir, mo
     stored = "".join(p.read_text() for p in (study_dir / "fixtures/tickets").glob("*.jsonl"))
     assert "ticket 1" not in stored and "[REDACTED]" in stored
     assert main(["evaluate", "study.toml", "--replay", "--base-url", base_url]) == 0
+
+
+def test_a_placeholder_key_is_not_searched_for_in_what_is_stored(study_dir, monkeypatch):
+    """A local server's key such as `x` is no secret: redacting it broke `max_tokens`."""
+    monkeypatch.setenv("OPENAI_API_KEY", "x")
+    with running(sim_config(study_dir, require_api_key=True)) as server:
+        assert main(["evaluate", "study.toml", "--record", "--base-url", server.base_url]) == 0
+    monkeypatch.delenv("OPENAI_API_KEY")
+    posts = [e["request"] for e in _exchanges(study_dir) if e["request"]["method"] == "POST"]
+    assert posts and all(p["body"]["max_tokens"] == 5 for p in posts)
+    disable_socket(allow_unix_socket=True)
+    try:
+        replay = ["evaluate", "study.toml", "--replay", "--base-url", server.base_url]
+        assert main([*replay, "--out", "again"]) == 0
+    finally:
+        enable_socket()
