@@ -12,8 +12,8 @@ the error surfaces as it always has.
 
 from __future__ import annotations
 
+from advisor.calls import Completion
 from advisor.plan import JUDGE, Plan
-from advisor.runner import Completion
 from advisor.scoring import JudgeScorer, LocalScorer
 
 Key = tuple[str, str, int]

@@ -10,9 +10,9 @@ from typing import Any
 
 from advisor import results as res
 from advisor.answer_scores import Key
+from advisor.calls import Completion, Progress
 from advisor.plan import JUDGE, Arm, Mode, Plan
 from advisor.refusals import Halt
-from advisor.runner import Completion, Progress
 from advisor.scoring import JudgeScorer, LocalScorer
 from advisor.simulated import notice, simulated
 

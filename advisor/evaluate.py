@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.cache import ResponseCache
+from advisor.calls import CallRequest, Completion, Progress
 from advisor.errors import FixtureMissError, RefusedError
 from advisor.folders import datasets_cache, fixtures_folder
 from advisor.leftovers import removed_on_bad_input
@@ -33,7 +34,7 @@ from advisor.plan import (
 from advisor.prefetch import Prefetch
 from advisor.rerecord import aside, rerecording
 from advisor.run_facts import RunFacts, run_facts, save_run_facts
-from advisor.runner import CallRequest, Completion, Progress, Runner
+from advisor.runner import Runner
 from advisor.study import Study, load_study
 
 if TYPE_CHECKING:  # loaded while the requests are in flight (advisor.prefetch)

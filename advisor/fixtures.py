@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from advisor.calls import CallRequest
 from advisor.canonical import canonical, same_canonical
 from advisor.errors import InputError
 from advisor.jsonlines import JsonLines, cut
 from advisor.multipart import form_fields
 from advisor.redact import Redactor
-from advisor.runner import RETRY_STATUSES, CallRequest
+from advisor.runner import RETRY_STATUSES
 
 META_FILE = "meta.json"
 _KEPT_HEADERS = {

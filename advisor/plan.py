@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from advisor.bounds import Usd, check_option
 from advisor.cache import ResponseCache
+from advisor.calls import CallRequest, Completion
 from advisor.errors import InputError
 from advisor.estimate import cost_estimate, max_output, prompt_estimates
 from advisor.evalset import EvalSet, Example, load_evalset
@@ -22,7 +23,6 @@ from advisor.folders import datasets_cache, fixtures_folder, project_folder, rep
 from advisor.outdir import prepare_out_dir
 from advisor.pricing import COMMAND_LINE, CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
-from advisor.runner import CallRequest, Completion
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
 from advisor.study import Candidate, Study, load_study
 from advisor.tokencache import TokenCache

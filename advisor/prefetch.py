@@ -15,7 +15,7 @@ import importlib
 import threading
 from collections.abc import Callable
 
-from advisor.runner import Progress
+from advisor.calls import Progress
 
 TAIL_MODULES = (
     "advisor.collate",

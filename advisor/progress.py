@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from advisor.runner import Progress as RunProgress
+    from advisor.calls import Progress as RunProgress
 
 
 @contextmanager

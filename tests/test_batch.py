@@ -19,13 +19,14 @@ from advisor import fixtures as fx
 from advisor.batch import BatchOptions, Limits, find_batch_misses, run_batches
 from advisor.batch._files import lines, parse_result, write_inputs
 from advisor.cache import ResponseCache
+from advisor.calls import CallRequest, Completion, Progress
 from advisor.client import TAG_HEADER, build_client, build_transport
 from advisor.errors import FixtureMissError
 from advisor.plan import EvaluateOptions, Plan, plan_run
 from advisor.pricing import CallPrices as Prices
 from advisor.record import recording_transport
 from advisor.replay import replaying
-from advisor.runner import CallRequest, Completion, Progress, Runner, VirtualClock
+from advisor.runner import Runner, VirtualClock
 from advisor.simulator import running
 from tests.conftest import sim_config
 

@@ -7,8 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
+from advisor.calls import Progress
 from advisor.progress import progress_bar
-from advisor.runner import Progress
 
 
 @pytest.mark.parametrize(

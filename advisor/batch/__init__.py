@@ -28,7 +28,8 @@ from advisor.batch._files import InputFile, Limits, custom_id, write_inputs
 from advisor.batch._run import BatchOptions, BatchRun
 from advisor.batch._state import BatchRecord, BatchState, RequestRecord
 from advisor.cache import ResponseCache
-from advisor.runner import CallRequest, Clock, Completion, Progress
+from advisor.calls import CallRequest, Completion, Progress
+from advisor.runner import Clock
 
 __all__ = [
     "STATE_FILES",

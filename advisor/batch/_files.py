@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from advisor.runner import CallRequest
+from advisor.calls import CallRequest
 
 ENDPOINT = "/v1/chat/completions"
 

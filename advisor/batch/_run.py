@@ -21,8 +21,9 @@ from advisor.batch._files import (
 )
 from advisor.batch._state import KEY_CHARS, BatchRecord, BatchState, RequestRecord
 from advisor.cache import ResponseCache
+from advisor.calls import CallRequest, Completion, Progress
 from advisor.client import TAG_HEADER
-from advisor.runner import RETRY_STATUSES, CallRequest, Clock, Completion, Progress, retry_after
+from advisor.runner import RETRY_STATUSES, Clock, retry_after
 
 T = TypeVar("T")
 INPUTS_FOLDER = "batch-inputs"
