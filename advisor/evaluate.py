@@ -8,11 +8,10 @@ figures) -> analyse (advisor.decision) -> publish the run folder.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,51 +145,6 @@ def open_wire(
         )
 
 
-def _shutdown_date(value: Any) -> date | None:
-    """`shutdown_date` as an ISO date or a Unix timestamp; anything else is ignored."""
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC).date()
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-async def _listed_models(clients: dict[str, Any], failed: list[str]) -> dict[str, date]:
-    """Shutdown dates the endpoints list (GET /models), where they give one.
-
-    Not every OpenAI-compatible provider lists models or dates: a failure leaves the catalog's,
-    and is noted in `failed` for the run summary.
-    """
-    await asyncio.sleep(0)  # the candidates' first requests leave first
-    import httpx2
-
-    from advisor.client import TAG_HEADER
-    from advisor.fixtures import MODELS_TAG
-
-    found: dict[str, date] = {}
-    for client in clients.values():
-        where = f"{client.base_url}/models"
-        try:
-            response = await client.get_json("/models", {TAG_HEADER: MODELS_TAG})
-            if response.status_code != 200:
-                failed.append(f"{where}: HTTP {response.status_code}")
-                continue
-            listing = json.loads(response.content).get("data")
-            if not isinstance(listing, list):
-                raise ValueError("no list of models in the answer")
-        except httpx2.TransportError as exc:
-            failed.append(f"{where}: {type(exc).__name__} {exc}".strip())
-            continue
-        except (ValueError, AttributeError) as exc:
-            failed.append(f"{where}: not a models listing ({exc})")
-            continue
-        for model in listing:
-            if isinstance(model, dict) and (when := _shutdown_date(model.get("shutdown_date"))):
-                found[str(model.get("id"))] = when
-    return found
-
-
 def _batch_discounts(plan: Plan) -> Callable[[CallRequest], float]:
     """Each request's batch discount, as the cost model takes it (0 where no source gives one)."""
     from advisor.analysis import known_batch_discount
@@ -259,6 +213,7 @@ async def run_requests(
 ) -> RunOutput:
     from advisor.answer_scores import AnswerScores
     from advisor.client import build_client
+    from advisor.listing import listed_models, nothing_listed
 
     listing_failed = [] if listing_failed is None else listing_failed
 
@@ -288,7 +243,7 @@ async def run_requests(
     progress = Progress(total=len(plan.requests))
     # Beside the requests, not before them: the listing must not hold the first request back.
     listing = asyncio.ensure_future(
-        _listed_models(clients, listing_failed) if wire.lists_models else _nothing()
+        listed_models(clients, listing_failed) if wire.lists_models else nothing_listed()
     )
     try:
         if batch:
@@ -310,10 +265,6 @@ async def run_requests(
 
     halted = tuple(runner.halted.values())
     return RunOutput(completions, judged, progress, stopped, listed, halted, scores.scored)
-
-
-async def _nothing() -> dict[str, date]:
-    return {}
 
 
 async def _run_sync(
