@@ -24,17 +24,19 @@ def cost_estimate(
     """Upper cost of one call: its counted prompt, uncached, and `max_out` output tokens."""
     from advisor.tokens import count_chat
 
-    return prices.cost(Usage(prompt_tokens=count_chat(messages, model), completion_tokens=max_out))
+    return _upper(prices, count_chat(messages, model), max_out)
 
 
 def prompt_estimates(
     arm: Arm, prompts: list[list], max_out: int, tokens: TokenCache
 ) -> list[float]:
     """`cost_estimate` of each prompt, counted once per set of prompts (advisor.tokencache)."""
-    return [
-        arm.prices.cost(Usage(prompt_tokens=n, completion_tokens=max_out))
-        for n in tokens.prompt_counts(arm.model, prompts)
-    ]
+    return [_upper(arm.prices, n, max_out) for n in tokens.prompt_counts(arm.model, prompts)]
+
+
+def _upper(prices: CallPrices, prompt_tokens: int, max_out: int) -> float:
+    """A call's price with its prompt uncached and the most output it allows."""
+    return prices.cost(Usage(prompt_tokens=prompt_tokens, completion_tokens=max_out))
 
 
 def max_output(arm: Arm, study: Study) -> int:

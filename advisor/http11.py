@@ -76,7 +76,7 @@ class Connection:
             data += protocol.send(h11.EndOfMessage())
         except h11.LocalProtocolError as exc:
             raise httpx2.LocalProtocolError(str(exc)) from exc
-        await self._write(data or b"", timeouts.get("write"))
+        await self._write(data, timeouts.get("write"))
         response: h11.Response | None = None
         chunks: list[bytes] = []
         read_timeout = timeouts.get("read")

@@ -99,13 +99,3 @@ def _prompts_digest(prompts: list[list[dict]]) -> str:
             whole.update(digest)
         whole.update(b"]")
     return whole.hexdigest()
-
-
-def cached_counts(
-    path: Path, encoding: str, count: Callable[[], list[int]], cache_dir: Path = CACHE_DIR
-) -> list[int]:
-    """The per-example counts of the file at `path`, kept or from `count()`, saved at once."""
-    cache = TokenCache(cache_dir)
-    counts = cache.file_counts(path, encoding, count)
-    cache.save()
-    return counts
