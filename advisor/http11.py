@@ -6,9 +6,8 @@ completions at 64 in flight against the project's simulator with no latency: 0.7
 request through httpcore2's connections, 0.42 ms through these (advisor.client's transport on
 top of either, the body parsed as JSON). h11, the protocol library under httpcore2, still does
 the protocol: framing, chunked bodies, keep-alive and its rules for when a connection is done.
-What is left here is the socket: connect (TLS with httpx2's SSL context), one write per request,
-reads until the response ends, and the timeouts, each raised as the httpx2 error of the same
-meaning (what the recording wrapper and the runner catch), as httpcore2 raises them.
+What is left here is the socket: connect (TLS), one write per request, reads until the response
+ends, and the timeouts, each raised as a `WireError` named as httpx2 names the same failure.
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ import ssl
 from typing import Any
 
 import h11
-import httpx2
+
+from advisor.reply import Reply, WireError
 
 READ_SIZE = 65_536
 CLOSE_WAIT = 1.0
@@ -45,9 +45,9 @@ class Connection:
                     host, port, ssl=tls, server_hostname=host if tls else None
                 )
         except TimeoutError:
-            raise httpx2.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
+            raise WireError("ConnectTimeout", f"connecting to {host}:{port} timed out") from None
         except OSError as exc:  # refused, no route, no such host, TLS refused or unverified
-            raise httpx2.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise WireError("ConnectError", str(exc) or type(exc).__name__) from exc
         return cls(reader, writer)
 
     def reusable(self, now: float, expiry: float) -> bool:
@@ -65,9 +65,9 @@ class Connection:
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         timeouts: dict[str, Any],
-    ) -> tuple[h11.Response, bytes, bool]:
-        """Send one request; its response head, its whole body, and whether the connection can
-        take another request."""
+    ) -> tuple[Reply, bool]:
+        """Send one request; its whole response, and whether the connection can take another
+        request."""
         protocol = self._h11
         try:
             data = protocol.send(h11.Request(method=method, target=target, headers=headers))
@@ -75,7 +75,7 @@ class Connection:
                 data += protocol.send(h11.Data(data=body))
             data += protocol.send(h11.EndOfMessage())
         except h11.LocalProtocolError as exc:
-            raise httpx2.LocalProtocolError(str(exc)) from exc
+            raise WireError("LocalProtocolError", str(exc)) from exc
         await self._write(data, timeouts.get("write"))
         response: h11.Response | None = None
         chunks: list[bytes] = []
@@ -84,7 +84,7 @@ class Connection:
             try:
                 event = protocol.next_event()
             except h11.RemoteProtocolError as exc:
-                raise httpx2.RemoteProtocolError(str(exc)) from exc
+                raise WireError("RemoteProtocolError", str(exc)) from exc
             if event is h11.NEED_DATA:
                 protocol.receive_data(await self._read(read_timeout))
             elif isinstance(event, h11.Response):
@@ -94,13 +94,15 @@ class Connection:
             elif isinstance(event, h11.EndOfMessage):
                 break
             elif isinstance(event, h11.ConnectionClosed):
-                raise httpx2.RemoteProtocolError("the server closed the connection, no response")
+                closed = "the server closed the connection, no response"
+                raise WireError("RemoteProtocolError", closed)
         assert response is not None  # h11 ends a message only after its head
         reusable = protocol.our_state is h11.DONE and protocol.their_state is h11.DONE
         if reusable:
             protocol.start_next_cycle()
             self.idle_since = asyncio.get_running_loop().time()
-        return response, b"".join(chunks), reusable
+        reply = Reply.from_raw(response.status_code, response.headers, b"".join(chunks))
+        return reply, reusable
 
     async def _write(self, data: bytes, timeout: float | None) -> None:
         try:
@@ -108,18 +110,18 @@ class Connection:
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
         except TimeoutError:
-            raise httpx2.WriteTimeout("sending the request timed out") from None
+            raise WireError("WriteTimeout", "sending the request timed out") from None
         except OSError as exc:
-            raise httpx2.WriteError(str(exc) or type(exc).__name__) from exc
+            raise WireError("WriteError", str(exc) or type(exc).__name__) from exc
 
     async def _read(self, timeout: float | None) -> bytes:
         try:
             async with asyncio.timeout(timeout):
                 return await self._reader.read(READ_SIZE)
         except TimeoutError:
-            raise httpx2.ReadTimeout("waiting for the response timed out") from None
+            raise WireError("ReadTimeout", "waiting for the response timed out") from None
         except OSError as exc:
-            raise httpx2.ReadError(str(exc) or type(exc).__name__) from exc
+            raise WireError("ReadError", str(exc) or type(exc).__name__) from exc
 
     def close(self) -> None:
         """Close now; the socket goes once the event loop has run its closing callbacks."""

@@ -29,24 +29,23 @@ async def listed_models(clients: dict[str, Any], failed: list[str]) -> dict[str,
     and is noted in `failed` for the run summary.
     """
     await asyncio.sleep(0)  # the candidates' first requests leave first
-    import httpx2
-
     from advisor.client import TAG_HEADER
     from advisor.fixtures import MODELS_TAG
+    from advisor.reply import WireError
 
     found: dict[str, date] = {}
     for client in clients.values():
         where = f"{client.base_url}/models"
         try:
             response = await client.get_json("/models", {TAG_HEADER: MODELS_TAG})
-            if response.status_code != 200:
-                failed.append(f"{where}: HTTP {response.status_code}")
+            if response.status != 200:
+                failed.append(f"{where}: HTTP {response.status}")
                 continue
             listing = json.loads(response.content).get("data")
             if not isinstance(listing, list):
                 raise ValueError("no list of models in the answer")
-        except httpx2.TransportError as exc:
-            failed.append(f"{where}: {type(exc).__name__} {exc}".strip())
+        except WireError as exc:
+            failed.append(f"{where}: {exc.kind} {exc}".strip())
             continue
         except (ValueError, AttributeError) as exc:
             failed.append(f"{where}: not a models listing ({exc})")

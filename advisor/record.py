@@ -23,97 +23,104 @@ from advisor.fixtures import (
     request_body,
 )
 from advisor.redact import Redactor
+from advisor.reply import RawHeaders, Reply, Target, Transport, WireError, by_name
 
 
-def recording_transport(store: FixtureStore, redactor: Redactor, inner: Any) -> Any:
-    """Wrap `inner` (an httpx2 transport): record every exchange, serve what is recorded."""
-    import httpx2
+class RecordingTransport:
+    """Wraps a transport: records every exchange, serves what is already recorded."""
 
-    class RecordingTransport(httpx2.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = inner
+    def __init__(self, store: FixtureStore, redactor: Redactor, inner: Transport) -> None:
+        self.store = store
+        self.redactor = redactor
+        self.inner = inner
 
-        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-            body = request_body(await request.aread(), request.headers.get("content-type"))
-            secrets = [request.headers.get("authorization", "").removeprefix("Bearer ").strip()]
-            scrub = Redactor([p.pattern for p in redactor.patterns], secrets)
-            path = scrub.path(request.url.raw_path.decode())
-            tag = request.headers.get(TAG_HEADER, "")
-            key = exchange_key(tag, request.method, path, scrub.value(body))
-            # Recorded by an interrupted earlier recording: not sent again. A GET always goes out:
-            # it is free, and a polled status moves on, each poll recorded as the next attempt.
-            # The models listing is recorded once, not once per run.
-            polled = request.method == "GET" and tag != MODELS_TAG
-            done = store.complete(key) if not polled else None
-            if done is not None:
-                response = _recorded_response(done, httpx2)
-                response.headers[REUSED_HEADER] = "1"
-                return response
-            attempt = len(store.by_key.get(key, []))
-            base = {
-                "key": key,
-                "tag": tag,
-                "attempt": attempt,
-                "host": request.url.netloc.decode(),
-                "method": request.method,
-                "path": path,
-                "body": scrub.value(body),
-            }
-            sent = time.perf_counter()
-            try:
-                response = await self.inner.handle_async_request(request)
-                content = await response.aread()
-            except httpx2.TransportError as exc:
-                store.add(
-                    Exchange(
-                        **base,
-                        status=None,
-                        headers={},
-                        response=None,
-                        response_is_json=False,
-                        error=type(exc).__name__,
-                        latency_ms=_elapsed_ms(sent),
-                    )
-                )
-                raise
-            latency_ms = _elapsed_ms(sent)
-            text = content.decode("utf-8", errors="replace")
-            try:
-                if declared_json(response.headers) is False:  # a file's content: kept as text
-                    raise ValueError
-                parsed, is_json = scrub.value(json.loads(text)), True
-            except ValueError:
-                parsed, is_json = scrub.text(text), False
-            headers = {
-                k.lower(): scrub.text(v)
-                for k, v in response.headers.items()
-                if keep_header(k.lower())
-            }
-            store.add(
+    async def exchange(
+        self,
+        method: str,
+        target: Target,
+        headers: RawHeaders,
+        body: bytes,
+        timeouts: dict[str, Any],
+    ) -> Reply:
+        named = by_name(headers)
+        value = request_body(body, named.get("content-type"))
+        secrets = [named.get("authorization", "").removeprefix("Bearer ").strip()]
+        scrub = Redactor([p.pattern for p in self.redactor.patterns], secrets)
+        path = scrub.path(target.path)
+        tag = named.get(TAG_HEADER, "")
+        key = exchange_key(tag, method, path, scrub.value(value))
+        # Recorded by an interrupted earlier recording: not sent again. A GET always goes out:
+        # it is free, and a polled status moves on, each poll recorded as the next attempt.
+        # The models listing is recorded once, not once per run.
+        polled = method == "GET" and tag != MODELS_TAG
+        done = self.store.complete(key) if not polled else None
+        if done is not None:
+            return replayed(done, {REUSED_HEADER: "1"})
+        attempt = len(self.store.by_key.get(key, []))
+        base = {
+            "key": key,
+            "tag": tag,
+            "attempt": attempt,
+            "host": target.netloc,
+            "method": method,
+            "path": path,
+            "body": scrub.value(value),
+        }
+        sent = time.perf_counter()
+        try:
+            reply = await self.inner.exchange(method, target, headers, body, timeouts)
+        except WireError as exc:
+            self.store.add(
                 Exchange(
                     **base,
-                    status=response.status_code,
-                    headers=headers,
-                    response=parsed,
-                    response_is_json=is_json,
-                    error=None,
-                    latency_ms=latency_ms,
+                    status=None,
+                    headers={},
+                    response=None,
+                    response_is_json=False,
+                    error=exc.kind,
+                    latency_ms=_elapsed_ms(sent),
                 )
             )
-            return httpx2.Response(
-                response.status_code, headers=response.headers, content=content, request=request
+            raise
+        latency_ms = _elapsed_ms(sent)
+        text = reply.content.decode("utf-8", errors="replace")
+        try:
+            if declared_json(reply.headers) is False:  # a file's content: kept as text
+                raise ValueError
+            parsed, is_json = scrub.value(json.loads(text)), True
+        except ValueError:
+            parsed, is_json = scrub.text(text), False
+        kept = {k: scrub.text(v) for k, v in reply.headers.items() if keep_header(k)}
+        self.store.add(
+            Exchange(
+                **base,
+                status=reply.status,
+                headers=kept,
+                response=parsed,
+                response_is_json=is_json,
+                error=None,
+                latency_ms=latency_ms,
             )
+        )
+        return reply
 
-        async def aclose(self) -> None:
-            await self.inner.aclose()
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
-    return RecordingTransport()
+
+def recording_transport(
+    store: FixtureStore, redactor: Redactor, inner: Transport
+) -> RecordingTransport:
+    """Wrap `inner` (a transport with `exchange`): record every exchange, serve what is
+    recorded."""
+    return RecordingTransport(store, redactor, inner)
+
+
+def replayed(exchange: Exchange, extra: dict[str, str] | None = None) -> Reply:
+    """A recorded exchange's response, as it came (`extra` headers added)."""
+    headers = {k: v for k, v in exchange.headers.items() if k != "content-length"}
+    return Reply(exchange.status or 0, {**headers, **(extra or {})}, exchange.content())
 
 
 def _elapsed_ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 3)
-
-
-def _recorded_response(exchange: Exchange, httpx2: Any) -> Any:
-    headers = {k: v for k, v in exchange.headers.items() if k != "content-length"}
-    return httpx2.Response(exchange.status, headers=headers, content=exchange.content())

@@ -6,7 +6,7 @@ no request can reach a socket. It keeps the semantics of the fixtures (`advisor.
 attempts of a key are served in order (a 429, then the 200); a polled GET past its last recording
 gets the last one again; any other request past its recordings, or never recorded, answers 599
 and is collected, and `replaying` raises `FixtureMissError` naming it once the run is over; a
-recorded connection failure is raised as the httpx2 error of its name; the recorded latency of
+recorded connection failure is raised as a WireError of its name; the recorded latency of
 what was served is kept by tag. Waits run on the wire's virtual clock, not here.
 
 Why a transport and not respx, as first designed: respx patches httpcore2 under the transport,
@@ -26,10 +26,10 @@ API's) have their bodies compared here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
-from typing import TYPE_CHECKING
+from typing import Any
 
 from advisor.canonical import same_canonical
 from advisor.client import TAG_HEADER
@@ -41,13 +41,13 @@ from advisor.fixtures import (
     last_attempts_by_tag,
     request_body,
 )
+from advisor.record import replayed
 from advisor.redact import Redactor
-
-if TYPE_CHECKING:
-    import httpx2
+from advisor.reply import RawHeaders, Reply, Target, WireError, by_name
 
 NOT_RECORDED = 599
 """The status a request with no recording is answered with; the run goes on, and fails after."""
+_NOT_RECORDED_BODY = json.dumps({"error": {"message": "not recorded"}}).encode()
 
 
 class Replay:
@@ -65,7 +65,7 @@ class Replay:
         """One line per request that found no recording."""
         self.latencies: dict[str, float | None] = {}
         """The recorded latency of the last exchange served, by tag."""
-        self.transport: httpx2.AsyncBaseTransport = _transport_class()(self)
+        self.transport = ReplayTransport(self)
         """The transport every client of the run is given, whatever its base URL."""
         self._served: dict[str, int] = {}
         self._paths: dict[str, str] = {}
@@ -117,47 +117,32 @@ class Replay:
             raise FixtureMissError(f"replay met requests with no recording: {self.misses[0]}{more}")
 
 
-@cache
-def _transport_class() -> type:
-    """`ReplayTransport`, defined on first use so that importing this module loads no httpx2."""
-    import httpx2
+class ReplayTransport:
+    """Answers each request from a `Replay`; never opens a connection."""
 
-    class ReplayTransport(httpx2.AsyncBaseTransport):
-        """Answers each request from a `Replay`; never opens a connection."""
+    def __init__(self, replay: Replay) -> None:
+        self.replay = replay
 
-        def __init__(self, replay: Replay) -> None:
-            self.replay = replay
+    async def exchange(
+        self,
+        method: str,
+        target: Target,
+        headers: RawHeaders,
+        body: bytes,
+        timeouts: dict[str, Any],
+    ) -> Reply:
+        named = by_name(headers)
+        tag = named.get(TAG_HEADER, "")
+        key = self.replay.key(method, target.path, tag, body, named.get("content-type"))
+        exchange = self.replay.exchange(method, tag, key, tag or target.url)
+        if exchange is None:
+            return Reply(NOT_RECORDED, {"content-type": "application/json"}, _NOT_RECORDED_BODY)
+        if exchange.error is not None:
+            raise WireError(exchange.error, f"recorded {exchange.error}")
+        return replayed(exchange)
 
-        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-            content = await request.aread()
-            headers = request.headers
-            tag = headers.get(TAG_HEADER, "")
-            key = self.replay.key(
-                request.method,
-                request.url.raw_path.decode(),
-                tag,
-                content,
-                headers.get("content-type"),
-            )
-            where = tag or str(request.url)
-            exchange = self.replay.exchange(request.method, tag, key, where)
-            if exchange is None:
-                body = {"error": {"message": "not recorded"}}
-                return httpx2.Response(NOT_RECORDED, json=body, request=request)
-            if exchange.error is not None:
-                error = getattr(httpx2, exchange.error, None)
-                if not (isinstance(error, type) and issubclass(error, httpx2.TransportError)):
-                    error = httpx2.RemoteProtocolError
-                raise error(f"recorded {exchange.error}", request=request)
-            kept = {k: v for k, v in exchange.headers.items() if k != "content-length"}
-            return httpx2.Response(
-                exchange.status or 0,  # an exchange without an error has its status
-                headers=kept,
-                content=exchange.content(),
-                request=request,
-            )
-
-    return ReplayTransport
+    async def aclose(self) -> None:
+        pass  # nothing is open
 
 
 @contextmanager

@@ -13,7 +13,6 @@ arrive, so a rerun never pays twice; a spend cap stops the run before it is pass
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import random
 import time
@@ -28,6 +27,7 @@ from advisor.client import REUSED_HEADER, TAG_HEADER
 from advisor.errors import InputError, RunError
 from advisor.limiter import Limits
 from advisor.refusals import UNREACHABLE_DEADLINE, Halt, Refusal, refusal
+from advisor.reply import WireError
 
 if TYPE_CHECKING:
     from advisor.client import Client
@@ -80,6 +80,8 @@ def retry_after(headers: Any) -> float | None:
             return float(value)
         except ValueError:
             pass
+        import email.utils  # an HTTP date: rare, and the module is not free to load
+
         try:
             parsed = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
@@ -311,22 +313,19 @@ class Runner:
         self, client: Client, request: CallRequest
     ) -> tuple[str, dict | None, Any, int | None, bool, Refusal | None]:
         """One attempt: (error, body, headers, status, retryable, refusal)."""
-        import httpx2
-
         payload = json.dumps(request.body, ensure_ascii=False, separators=(",", ":")).encode()
         try:
             response = await client.post_json(
                 "/chat/completions", payload, {TAG_HEADER: request.tag}
             )
-        except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
-            reason = _short(str(exc)) or type(exc).__name__
-            return f"{CANNOT_CONNECT}{reason}", None, None, None, True, None
-        except httpx2.TimeoutException:
-            return "timed out", None, None, None, True, None
-        except httpx2.TransportError as exc:
-            reason = _short(str(exc)) or type(exc).__name__
+        except WireError as exc:
+            reason = _short(str(exc)) or exc.kind
+            if exc.cannot_connect:
+                return f"{CANNOT_CONNECT}{reason}", None, None, None, True, None
+            if exc.timed_out:
+                return "timed out", None, None, None, True, None
             return f"connection failed: {reason}", None, None, None, True, None
-        status, headers = response.status_code, response.headers
+        status, headers = response.status, response.headers
         if not 200 <= status < 300:
             error = f"HTTP {status}: {_short(_error_message(response.content))}"
             found = refusal(status, response.content)

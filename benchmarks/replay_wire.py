@@ -35,12 +35,12 @@ def _once(kind: str) -> dict[str, float]:
 
 
 def _timed(kind: str, out: Path) -> dict[str, float]:
-    import httpx2
-
     from advisor.evaluate import EvaluateOptions, Wire, open_wire, run_requests
     from advisor.fixtures import FixtureStore, recorded_as_of
     from advisor.folders import fixtures_folder
     from advisor.plan import plan_run
+    from advisor.record import replayed
+    from advisor.reply import Reply
     from advisor.runner import VirtualClock
     from advisor.study import load_study
 
@@ -56,10 +56,12 @@ def _timed(kind: str, out: Path) -> dict[str, float]:
             if attempts[-1].status == 200 and attempts[-1].tag != "models"
         )
 
-        class Canned(httpx2.AsyncBaseTransport):
-            async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-                await request.aread()
-                return httpx2.Response(200, headers=answer.headers, content=answer.content())
+        class Canned:
+            async def exchange(self, *request: object) -> Reply:
+                return replayed(answer)
+
+            async def aclose(self) -> None:
+                pass
 
         urls = {arm.base_url for arm in plan.arms}
         wire = Wire("replay", dict.fromkeys(urls, Canned()), clock=VirtualClock())

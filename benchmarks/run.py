@@ -386,15 +386,13 @@ def replay(repeats: int) -> tuple[dict, str]:
     return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
 
 
-FIRST_REQUEST_LIBRARIES = "typer, rich.console, pydantic, jinja2, httpx2, h11"
+FIRST_REQUEST_LIBRARIES = "typer, rich.console, pydantic, jinja2, h11"
 """What `advisor evaluate` cannot send its first request without: the CLI, the study's
-validation, its templates, httpx2's requests and responses, and h11 (advisor.http11)."""
+validation, its templates, and h11 (advisor.http11)."""
 
 
 def startup(repeats: int) -> tuple[dict, str]:
-    to_first_request = (
-        "import advisor.cli, advisor.evaluate, advisor.client as c; c._transport_class()"
-    )
+    to_first_request = "import advisor.cli, advisor.evaluate, advisor.runner, advisor.pool"
     leave = "; import os; os._exit(0)"  # as advisor leaves: no interpreter teardown timed
     commands = {
         "advisor --help": [*_advisor_command(), "--help"],

@@ -1,5 +1,6 @@
-"""The runner's connections (advisor.http11 under advisor.client's transport) against a raw server
-that answers in every way HTTP/1.1 allows, and in some ways it does not."""
+"""The runner's connections (advisor.http11 under advisor.pool's transport, through
+advisor.client) against a raw server that answers in every way HTTP/1.1 allows, and in some ways
+it does not; and the same transport under the SDK, through the httpx2 bridge."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Awaitable, Callable
 import httpx2
 import pytest
 
-from advisor.client import build_transport
+from advisor.client import build_client, build_transport, httpx2_bridge
+from advisor.reply import WireError
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -44,18 +46,14 @@ async def _exchange(handler: Handler, *requests: bytes, timeout: float = 5.0) ->
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    transport = build_transport(4)
+    client = build_client(f"http://127.0.0.1:{port}/v1", "k", concurrency=4, timeout=timeout)
     found: list = []
-    timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
     for body in requests:
-        request = httpx2.Request(
-            "POST", f"http://127.0.0.1:{port}/v1/x", content=body, extensions={"timeout": timeouts}
-        )
         try:
-            found.append(await transport.handle_async_request(request))
-        except httpx2.TransportError as exc:
+            found.append(await client.post_json("/x", body, {"x-advisor-request": "t"}))
+        except WireError as exc:
             found.append(exc)
-    await transport.aclose()
+    await client.close()
     server.close()
     await server.wait_closed()
     return found, connections
@@ -76,7 +74,7 @@ def test_keep_alive_carries_every_request_over_one_connection():
 
     found, connections = asyncio.run(_exchange(echo, b'{"a":1}', b'{"b":2}', b'{"c":3}'))
     assert [r.content for r in found] == [b'{"a":1}', b'{"b":2}', b'{"c":3}']
-    assert [r.status_code for r in found] == [200] * 3 and connections == 1
+    assert [r.status for r in found] == [200] * 3 and connections == 1
 
 
 def test_a_chunked_answer_is_read_whole_and_connection_close_is_honoured():
@@ -89,13 +87,13 @@ def test_a_chunked_answer_is_read_whole_and_connection_close_is_honoured():
         )
 
     found, connections = asyncio.run(_exchange(chunked, b"{}", b"{}"))
-    assert [(r.status_code, r.content, r.headers["retry-after"]) for r in found] == [
+    assert [(r.status, r.content, r.headers["retry-after"]) for r in found] == [
         (429, b'{"a": 1}', "1")
     ] * 2
     assert connections == 2  # the server said close: a new connection for the second
 
 
-def test_a_dropped_or_silent_server_is_an_httpx2_error():
+def test_a_dropped_or_silent_server_is_a_wire_error_named_as_httpx2_names_it():
     async def drop_mid_body(reader, writer):
         await _head(reader)
         writer.write(b'HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"cut')
@@ -106,23 +104,66 @@ def test_a_dropped_or_silent_server_is_an_httpx2_error():
         await asyncio.sleep(1)
 
     (dropped,), _ = asyncio.run(_exchange(drop_mid_body, b"{}"))
-    assert isinstance(dropped, httpx2.RemoteProtocolError)
+    assert isinstance(dropped, WireError) and dropped.kind == "RemoteProtocolError"
     (waited,), _ = asyncio.run(_exchange(silent, b"{}", timeout=0.2))
-    assert isinstance(waited, httpx2.ReadTimeout)
+    assert isinstance(waited, WireError) and waited.kind == "ReadTimeout" and waited.timed_out
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed when the block ends: nothing listens there
 
 
 def test_a_closed_port_is_a_connect_error():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed when the block ends: nothing listens there
+    (refused,), _ = asyncio.run(_exchange_with(_closed_port(), b"{}"))
+    assert isinstance(refused, WireError) and refused.cannot_connect
 
-    async def send() -> None:
-        transport = build_transport(1)
-        request = httpx2.Request("POST", f"http://127.0.0.1:{port}/v1/x", content=b"{}")
+
+async def _exchange_with(port: int, *requests: bytes) -> tuple[list, int]:
+    client = build_client(f"http://127.0.0.1:{port}/v1", "k", concurrency=1, timeout=5)
+    found: list = []
+    for body in requests:
         try:
-            await transport.handle_async_request(request)
-        finally:
-            await transport.aclose()
+            found.append(await client.post_json("/x", body, {}))
+        except WireError as exc:
+            found.append(exc)
+    await client.close()
+    return found, 0
+
+
+def test_the_sdk_bridge_sends_over_the_same_transport_and_raises_httpx2_errors():
+    async def answer_then_drop(reader, writer):
+        request = await _head(reader)
+        assert b"authorization: bearer k" in request.lower()
+        writer.write(_ok(b'{"data": []}', b"content-type: application/json\r\n"))
+        await writer.drain()
+        await _head(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n{")
+        writer.close()
+
+    async def run() -> tuple[httpx2.Response, Exception]:
+        server = await asyncio.start_server(answer_then_drop, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        bridge = httpx2_bridge(build_transport(1))
+        async with httpx2.AsyncClient(transport=bridge, timeout=5) as http:
+            url = f"http://127.0.0.1:{port}/v1/models"
+            listed = await http.get(url, headers={"authorization": "Bearer k"})
+            try:
+                await http.get(url)
+            except httpx2.TransportError as exc:
+                dropped: Exception = exc
+        server.close()
+        await server.wait_closed()
+        return listed, dropped
+
+    listed, dropped = asyncio.run(run())
+    assert listed.status_code == 200 and listed.json() == {"data": []}
+    assert isinstance(dropped, httpx2.RemoteProtocolError)
+
+    async def refused() -> None:
+        async with httpx2.AsyncClient(transport=httpx2_bridge(build_transport(1))) as http:
+            await http.get(f"http://127.0.0.1:{_closed_port()}/v1/models")
 
     with pytest.raises(httpx2.ConnectError):
-        asyncio.run(send())
+        asyncio.run(refused())
