@@ -386,9 +386,11 @@ def replay(repeats: int) -> tuple[dict, str]:
     return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
 
 
-FIRST_REQUEST_LIBRARIES = "typer, rich.console, pydantic, jinja2, h11"
-"""What `advisor evaluate` cannot send its first request without: the CLI, the study's
-validation, its templates, and h11 (advisor.http11)."""
+FIRST_REQUEST_LIBRARIES = "typer, typer._adapters, rich.console, pydantic, jinja2, asyncio, h11"
+"""What `advisor evaluate` cannot send its first request without: the CLI (typer parses options
+with pydantic), the study's validation, its templates, the event loop and h11 (advisor.http11)."""
+RUN_LIBRARIES = FIRST_REQUEST_LIBRARIES + ", numpy"
+"""And what its statistics need: the least CPU a whole run can take, before any work."""
 
 
 def startup(repeats: int) -> tuple[dict, str]:
@@ -404,6 +406,7 @@ def startup(repeats: int) -> tuple[dict, str]:
             f"import {FIRST_REQUEST_LIBRARIES}" + leave,
         ],
         "those and the advisor's modules": [sys.executable, "-c", to_first_request + leave],
+        "the whole run's libraries": [sys.executable, "-c", f"import {RUN_LIBRARIES}" + leave],
     }
     runs: dict[str, list[dict]] = {name: [] for name in commands}
     for _ in range(repeats):
@@ -412,11 +415,12 @@ def startup(repeats: int) -> tuple[dict, str]:
     summary = {name: spread([r["wall_s"] for r in rs]) for name, rs in runs.items()}
     cpu = {name: spread([r["cpu_s"] for r in rs]) for name, rs in runs.items()}
     text = (
-        f"Whole commands, interleaved; median [min-max] of {repeats}. The last three rows are the "
+        f"Whole commands, interleaved; median [min-max] of {repeats}. The last four rows are the "
         "floor under `advisor evaluate`'s first request: the interpreter, then the libraries that "
         f"request needs ({FIRST_REQUEST_LIBRARIES}), then those with the advisor's own modules "
         "on its way (the study, evaluation-set, scoring and price models, the planner, runner and "
-        "transport); each leaves with os._exit, as advisor does.\n\n"
+        "transport); the last adds numpy, which the statistics need: no run can take less CPU. "
+        "Each leaves with os._exit, as advisor does.\n\n"
     ) + table(
         ["command", "wall s", "CPU s"],
         [[name, _m(s), _m(cpu[name])] for name, s in summary.items()],
