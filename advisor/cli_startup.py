@@ -2,11 +2,11 @@
 
 Left to itself, typer builds the click command of every subcommand from its signature before it
 reads the first argument, then a pydantic TypeAdapter for every parameter of the invoked command,
-given or not; and a rich console made at import loads rich. Together that was about a tenth of a
-second of every launch, before `advisor evaluate` could send its first request. Here a subcommand
-is built when it is looked up, a parameter's coercion when a value comes to it, and a console at
-its first use. What each command accepts, prints and exits with is typer's own: this changes when
-things are built, never what is built.
+given or not; and a rich console made at import loads rich. That was most of what the command
+line cost at each launch, before `advisor evaluate` could send its first request. Here a
+subcommand is built when it is looked up, a parameter's coercion when a value comes to it, and a
+console at its first use. What each command accepts, prints and exits with is typer's own: this
+changes when things are built, never what is built.
 
 This leans on typer 0.29's internals (`typer.main`'s builders, `typer._coercion`), hence the pin in
 pyproject.toml; the command-line tests fail if they change.
@@ -14,6 +14,7 @@ pyproject.toml; the command-line tests fail if they change.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from copy import copy
 from dataclasses import dataclass
@@ -107,6 +108,10 @@ def console(**options: Any) -> Console:
     return cast("Console", _OnFirstUse(options))
 
 
+_MAKING = threading.Lock()
+"""Held while a console is made: the progress bar makes its own in a background thread."""
+
+
 class _OnFirstUse:
     """Turns into the Console itself at the first attribute it is asked for, so that from then on
     it is one, to rich too (its live display enters the console with `with`, which a proxy's
@@ -119,7 +124,9 @@ class _OnFirstUse:
     def __getattr__(self, name: str) -> Any:
         from rich.console import Console
 
-        options = self.__dict__.pop("_options")
-        self.__class__ = Console  # type: ignore[assignment]
-        Console.__init__(self, **options)  # type: ignore[misc]
+        with _MAKING:
+            if not isinstance(self, Console):  # not made by another thread meanwhile
+                options = self.__dict__.pop("_options")
+                self.__class__ = Console  # type: ignore[assignment]
+                Console.__init__(self, **options)  # type: ignore[misc]
         return getattr(self, name)
