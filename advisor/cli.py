@@ -1,7 +1,8 @@
 """The `advisor` command line: parse, call the core, print, return an exit code.
 
 Heavy libraries (openai, datasets, scikit-learn) are imported inside the commands that use them,
-so `advisor --help` starts fast.
+so `advisor --help` starts fast; typer builds the invoked command alone, and rich loads at the
+first output (advisor.cli_startup).
 """
 
 from __future__ import annotations
