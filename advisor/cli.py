@@ -1,7 +1,8 @@
 """The `advisor` command line: parse, call the core, print, return an exit code.
 
 Heavy libraries (openai, datasets, scikit-learn) are imported inside the commands that use them,
-so `advisor --help` starts fast.
+so `advisor --help` starts fast; typer builds the invoked command alone, and rich loads at the
+first output (advisor.cli_startup).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError
 
+from advisor.cli_startup import click_group, console
 from advisor.errors import AdvisorError
 from advisor.gate import FailOn
 
@@ -34,8 +35,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals hold API keys
 )
 # Piped output is not cut to 80 columns: tables keep their model ids whole.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False)
+out = console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = console(stderr=True, highlight=False)
 
 DEBUG_VAR = "ADVISOR_DEBUG"
 _invocation: list[str] = []
@@ -262,9 +263,11 @@ def families(
 
 
 def _price_overrides(values: list[str] | None) -> dict:
+    if not values:  # the parser's module draws tables: rich is not loaded for nothing
+        return {}
     from advisor.prices_view import parse_price_override
 
-    return dict(parse_price_override(v) for v in values or [])
+    return dict(parse_price_override(v) for v in values)
 
 
 @app.command()
@@ -736,7 +739,7 @@ def fixtures_check(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; an `AdvisorError` or a usage error becomes one line on stderr."""
-    command = typer.main.get_command(app)
+    command = click_group(app)
     _invocation[:] = sys.argv[1:] if argv is None else argv
     try:
         result = _warned(command.main, args=argv, prog_name="advisor", standalone_mode=False)

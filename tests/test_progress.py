@@ -7,6 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
+from advisor import cli_startup
 from advisor.calls import Progress
 from advisor.progress import progress_bar
 
@@ -27,3 +28,14 @@ def test_progress_line_shows_retries_429s_and_spend_on_a_terminal_only(terminal,
         "4/10" in text and "retries 3" in text and "429s 2" in text and "$0.2500" in text
     ) is shown
     assert bool(text.strip()) is shown
+
+
+def test_nothing_is_made_or_drawn_before_a_request_is_on_its_way():
+    buffer = io.StringIO()
+    console = cli_startup.console(file=buffer, force_terminal=True, width=160)
+    with progress_bar(console, 10) as update:
+        update(Progress(total=10))  # planned, nothing sent yet
+        assert not isinstance(console, Console) and buffer.getvalue() == ""
+        update(Progress(total=10, sent=2, done=1))
+    assert isinstance(console, Console)  # the same object, now the console itself
+    assert "1/10" in buffer.getvalue()
