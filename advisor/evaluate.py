@@ -19,6 +19,7 @@ from advisor.cache import ResponseCache
 from advisor.calls import CallRequest, Completion, Progress
 from advisor.errors import FixtureMissError, RefusedError
 from advisor.folders import datasets_cache, fixtures_folder
+from advisor.heap import frozen
 from advisor.leftovers import removed_on_bad_input
 from advisor.plan import (
     JUDGE,
@@ -291,19 +292,18 @@ def evaluate(
     wire = wire or Wire()
     started = datetime.now(UTC)
     listing_failed: list[str] = []
-    output = asyncio.run(
-        run_requests(
-            plan,
-            wire,
-            concurrency or plan.study.run.concurrency,
-            Prefetch().after_first_send(on_progress or (lambda p: None)),
-            batch,
-            listing_failed,
+    with frozen():  # the plan and a replay's fixtures live on: not rescanned (advisor.heap)
+        output = asyncio.run(
+            run_requests(
+                plan,
+                wire,
+                concurrency or plan.study.run.concurrency,
+                Prefetch().after_first_send(on_progress or (lambda p: None)),
+                batch,
+                listing_failed,
+            )
         )
-    )
-    from advisor.heap import frozen
-
-    with frozen():  # the end of the run: nothing alive now needs collecting (advisor.heap)
+    with frozen():  # the end of the run: nothing alive now needs collecting
         return _finish(plan, wire, output, started, listing_failed)
 
 
