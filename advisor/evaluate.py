@@ -19,7 +19,7 @@ from advisor.cache import ResponseCache
 from advisor.calls import CallRequest, Completion, Progress
 from advisor.errors import FixtureMissError, RefusedError
 from advisor.folders import datasets_cache, fixtures_folder
-from advisor.heap import frozen
+from advisor.heap import frozen, kept_until_the_end
 from advisor.leftovers import removed_on_bad_input
 from advisor.plan import (
     JUDGE,
@@ -104,7 +104,8 @@ def open_wire(
         with rerecording(folder) as aside, open_wire(plan, mode, aside, concurrency) as wire:
             yield wire
         return
-    store = fx.FixtureStore(folder)
+    with kept_until_the_end():  # megabytes of parsed JSON, no cycle (advisor.heap)
+        store = fx.FixtureStore(folder)
     urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
     if mode == "record":
         from advisor.client import build_transport

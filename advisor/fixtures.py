@@ -30,7 +30,6 @@ from urllib.parse import unquote, urlsplit
 from advisor.calls import CallRequest
 from advisor.canonical import canonical, same_canonical
 from advisor.errors import InputError
-from advisor.heap import paused
 from advisor.jsonlines import JsonLines, cut
 from advisor.multipart import form_fields
 from advisor.redact import Redactor
@@ -172,21 +171,17 @@ class FixtureStore:
         self.by_key: dict[str, list[Exchange]] = defaultdict(list)
         self._files: dict[str, Any] = {}
         self._torn: dict[Path, int | None] = {}  # where each file's torn last line starts
-        with paused():  # megabytes of parsed JSON, no cycle: nothing to collect (advisor.heap)
-            for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
-                self._load(path)
+        for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+            lines = JsonLines(path, "fixture")
+            for line in lines:
+                try:
+                    exchange = Exchange.from_json(line.value)
+                except (KeyError, TypeError, AttributeError):
+                    raise InputError(f"{path}:{line.number}: not a recorded exchange") from None
+                self.by_key[exchange.key].append(exchange)
+            self._torn[path] = lines.torn_at
         for attempts in self.by_key.values():
             attempts.sort(key=lambda e: e.attempt)
-
-    def _load(self, path: Path) -> None:
-        lines = JsonLines(path, "fixture")
-        for line in lines:
-            try:
-                exchange = Exchange.from_json(line.value)
-            except (KeyError, TypeError, AttributeError):
-                raise InputError(f"{path}:{line.number}: not a recorded exchange") from None
-            self.by_key[exchange.key].append(exchange)
-        self._torn[path] = lines.torn_at
 
     def complete(self, key: str) -> Exchange | None:
         attempts = self.by_key.get(key)

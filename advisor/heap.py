@@ -39,3 +39,13 @@ def paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def kept_until_the_end() -> Iterator[None]:
+    """Load what lives until the end of the run (a replay's fixtures) with collection paused,
+    then freeze everything alive, so that no collection walks it until the run's `frozen()`
+    thaws it on leaving. Paused alone, the collection would only come later, over all of it."""
+    with paused():
+        yield
+        gc.freeze()

@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from advisor.heap import frozen, paused
+from advisor.heap import frozen, kept_until_the_end, paused
 
 
 def test_objects_alive_before_are_frozen_inside_and_thawed_after():
@@ -47,3 +47,22 @@ def test_a_collector_paused_outside_stays_paused():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_is_loaded_to_be_kept_is_frozen_after_and_thawed_by_the_run():
+    try:
+        with kept_until_the_end():
+            assert not gc.isenabled()
+            kept = [{"exchange": i} for i in range(1_000)]
+        assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
+        with frozen():
+            pass
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+
+
+def test_a_failed_load_freezes_nothing():
+    with pytest.raises(ValueError), kept_until_the_end():
+        raise ValueError("a damaged fixture")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
