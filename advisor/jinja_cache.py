@@ -72,13 +72,14 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
-def from_source(env: jinja2.Environment, source: str, key: str) -> jinja2.Template:
-    """`env.from_string(source)`, its code kept in the cache under `key` (one entry per key:
-    a template edited in place replaces its entry rather than adding one)."""
+def from_source(env: jinja2.Environment, source: str) -> jinja2.Template:
+    """`env.from_string(source)`, its code kept in the cache by the text itself: one entry per
+    distinct template and environment, wherever its file is (keyed by path, every temporary
+    folder a template was copied to, each test's for one, would add entries)."""
     cache = bytecode_cache()
     if cache is None:
         return env.from_string(source)
-    bucket = cache.get_bucket(env, key, None, source)
+    bucket = cache.get_bucket(env, f"advisor.jinja_cache{_settings(env)}{source}", None, source)
     if bucket.code is None:
         bucket.code = env.compile(source)  # as from_string compiles it: no name, "<template>"
         cache.set_bucket(bucket)

@@ -83,7 +83,7 @@ def load_template(path: Path, shown_as: str | None = None) -> PromptTemplate:
         # Blank lines in front keep jinja's line numbers equal to the file's.
         source = "\n" * (start + 1) + "\n".join(lines[start + 1 : end])
         try:
-            template = from_source(_ENV, source, f"advisor.prompts:{path.resolve()}:{n}")
+            template = from_source(_ENV, source)
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"{name}:{exc.lineno}: template syntax error: {exc.message}") from None
         sections.append(_Section(role, template, _fixed_message(role, source, template)))
