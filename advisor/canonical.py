@@ -7,10 +7,12 @@ by comparing bodies as canonical text would, without writing it.
 from __future__ import annotations
 
 import json
+from itertools import chain
 from typing import Any
 
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 _STR_ONLY = frozenset({str})
+_DICT_ONLY = frozenset({dict})
 
 
 def canonical(value: Any) -> str:
@@ -24,27 +26,40 @@ def same_canonical(a: Any, b: Any) -> bool:
 
     Checking a replay's requests against their recordings compares thousands of long prompts:
     Python's `==` does that in C, and only numbers can be equal in Python yet written apart
-    (1, 1.0 and true; 0.0 and -0.0). Values `==` finds unequal (NaN, a tuple for a list) are
-    written and compared as text.
+    (1, 1.0 and true; 0.0 and -0.0). Values `==` finds unequal (NaN, a tuple for a list), or
+    equal with numbers that may be written apart, are written and compared as text.
     """
-    if a == b:
-        return _numbers_alike(a, b)
+    if a == b and _numbers_alike(a, b):
+        return True
     return canonical(a) == canonical(b)
 
 
 def _numbers_alike(a: Any, b: Any) -> bool:
-    """For `a == b`: whether every number of `a` is written as its counterpart in `b` is.
+    """For `a == b`: whether every number of `a` is surely written as its counterpart in `b` is
+    (False when unsure, for values JSON does not make: the caller compares the texts).
 
-    A container of strings only (a chat message), most of a request, is passed in C."""
-    if isinstance(a, dict):
-        if _STR_ONLY.issuperset(map(type, a.values())):
+    Types are compared with `is`, which is quicker than isinstance: a request has thousands of
+    values. A container of strings only (a chat message), or a list of such dicts (a request's
+    messages), most of a request, is passed in C.
+    """
+    kind = type(a)
+    if kind is str or a is None:
+        return True  # equal to a string or None, b is written alike
+    if kind is dict:
+        values = a.values()
+        return _STR_ONLY.issuperset(map(type, values)) or all(
+            map(_numbers_alike, values, map(b.__getitem__, a))
+        )
+    if kind is list:
+        if _STR_ONLY.issuperset(map(type, a)):
             return True
-        return all(_numbers_alike(value, b[key]) for key, value in a.items())
-    if isinstance(a, list | tuple):
-        return _STR_ONLY.issuperset(map(type, a)) or all(map(_numbers_alike, a, b))
-    if isinstance(a, bool) or isinstance(b, bool):  # True == 1, but true is not 1
-        return isinstance(a, bool) and isinstance(b, bool)
-    if isinstance(a, float) or isinstance(b, float):  # 1.0 == 1 and -0.0 == 0.0
-        both = isinstance(a, float) and isinstance(b, float)
-        return both and float.__repr__(a) == float.__repr__(b)
-    return True  # strings, ints and None that are == are written alike
+        if _DICT_ONLY.issuperset(map(type, a)) and _STR_ONLY.issuperset(
+            map(type, chain.from_iterable(map(dict.values, a)))
+        ):
+            return True
+        return all(map(_numbers_alike, a, b))
+    if kind is int or kind is bool:  # 1 == 1.0 == True, written 1, 1.0 and true
+        return type(b) is kind
+    if kind is float:  # and 0.0 == -0.0
+        return type(b) is float and float.__repr__(a) == float.__repr__(b)
+    return False

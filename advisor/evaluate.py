@@ -19,6 +19,7 @@ from advisor.cache import ResponseCache
 from advisor.calls import CallRequest, Completion, Progress
 from advisor.errors import FixtureMissError, RefusedError
 from advisor.folders import datasets_cache, fixtures_folder
+from advisor.heap import frozen, kept_until_the_end
 from advisor.leftovers import removed_on_bad_input
 from advisor.plan import (
     JUDGE,
@@ -103,7 +104,8 @@ def open_wire(
         with rerecording(folder) as aside, open_wire(plan, mode, aside, concurrency) as wire:
             yield wire
         return
-    store = fx.FixtureStore(folder)
+    with kept_until_the_end():  # megabytes of parsed JSON, no cycle (advisor.heap)
+        store = fx.FixtureStore(folder)
     urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
     if mode == "record":
         from advisor.client import build_transport
@@ -291,19 +293,18 @@ def evaluate(
     wire = wire or Wire()
     started = datetime.now(UTC)
     listing_failed: list[str] = []
-    output = asyncio.run(
-        run_requests(
-            plan,
-            wire,
-            concurrency or plan.study.run.concurrency,
-            Prefetch().after_first_send(on_progress or (lambda p: None)),
-            batch,
-            listing_failed,
+    with frozen():  # the plan and a replay's fixtures live on: not rescanned (advisor.heap)
+        output = asyncio.run(
+            run_requests(
+                plan,
+                wire,
+                concurrency or plan.study.run.concurrency,
+                Prefetch().after_first_send(on_progress or (lambda p: None)),
+                batch,
+                listing_failed,
+            )
         )
-    )
-    from advisor.heap import frozen
-
-    with frozen():  # the end of the run: nothing alive now needs collecting (advisor.heap)
+    with frozen():  # the end of the run: nothing alive now needs collecting
         return _finish(plan, wire, output, started, listing_failed)
 
 

@@ -311,10 +311,12 @@ def find_misses(
 ) -> list[Miss]:
     """Requests of a run with no complete recording, each with its closest recording (`keys`:
     `recorded_keys` of the requests, when already found)."""
-    by_tag = last_attempts_by_tag(store)
-    misses = []
     if keys is None:
         keys = recorded_keys(store, requests, redactor)
+    if None not in keys:
+        return []
+    by_tag = last_attempts_by_tag(store)
+    misses = []
     for request, key in zip(requests, keys, strict=True):
         if key is not None:
             continue

@@ -19,8 +19,9 @@ from advisor.calls import CallRequest, Completion
 from advisor.errors import InputError
 from advisor.estimate import cost_estimate, max_output, prompt_estimates
 from advisor.evalset import EvalSet, Example, load_evalset
-from advisor.folders import datasets_cache, fixtures_folder, project_folder, reports_folder
+from advisor.folders import datasets_cache, project_folder, reports_folder
 from advisor.outdir import prepare_out_dir
+from advisor.plan_training import training_estimates
 from advisor.pricing import COMMAND_LINE, CallPrices, PriceOverride, call_prices
 from advisor.prompts import PromptTemplate, load_template
 from advisor.scoring import JudgeScorer, Scorer, build_scorer
@@ -203,69 +204,6 @@ def check_api_keys(arms: list[Arm], mode: Mode) -> dict[str, str]:
     return keys
 
 
-def estimate_training(
-    c: Candidate,
-    base_dir: Path,
-    contaminated: frozenset[str],
-    assumptions: Assumptions,
-    tokens: TokenCache | None = None,
-) -> TrainingInfo:
-    """Check, count and price a fine-tune's training file (`contaminated`: the eval examples
-    it holds, found once per file; `tokens`: where its token counts are kept)."""
-    from advisor.training import estimate
-    from advisor.training_info import TrainingInfo
-
-    overrides = assumptions.price_overrides.get(c.model) or c.prices
-    gpu = c.serving if c.serving and c.serving.training_gpu_hours is not None else None
-    found = estimate(
-        base_dir / c.training_file,
-        c.base_model or c.model,
-        provider=c.provider,
-        epochs=c.epochs,
-        training_price=0.0 if gpu else (overrides.training if overrides else None),
-        training_price_from="the study ([candidates.prices] training)",
-        tokens=tokens,
-    )
-    if gpu:  # trained on the team's GPUs: the file is checked and counted, the hours priced
-        hours, rate = gpu.training_gpu_hours or 0.0, gpu.gpu_per_hour or 0.0
-        source, cost = f"self-hosted: {hours:g} GPU-hours x ${rate:g}", hours * rate
-    else:
-        source, cost = found.price_source, found.cost
-    return TrainingInfo(
-        file=c.training_file,
-        examples=found.examples,
-        epochs=found.epochs,
-        billed_tokens=found.billed_tokens,
-        price_per_million=found.price_per_million,
-        price_source=source,
-        cost=cost,
-        warnings=list(found.warnings),
-        contaminated_ids=sorted(contaminated),
-    )
-
-
-def _contamination(
-    files: set[str], base_dir: Path, evalset: EvalSet, options: EvaluateOptions, study: Study
-) -> dict[str, frozenset[str]]:
-    """Eval examples each training file contains; each file checked once, whoever trains on it.
-
-    The near-duplicate answer is cached with the fixtures when recording (read, never written,
-    when replaying), so a replay needs no scikit-learn; a live run caches it locally.
-    """
-    if not files:
-        return {}
-    from advisor.training import check_contamination
-
-    folder = project_folder(options.study_path) / ".advisor-cache" / "near"
-    if options.mode != "live":
-        folder = fixtures_folder(options.study_path, study.name, options.fixtures)
-    writable = options.mode != "replay"
-    return {
-        f: check_contamination(base_dir / f, evalset, folder, writable=writable).contaminated_ids
-        for f in files
-    }
-
-
 def run_folder(options: EvaluateOptions, study: Study) -> Path:
     """Where the run is written: --out, else the study's `[run] out`, else reports/<name> in
     the study's project folder (advisor.folders)."""
@@ -368,13 +306,7 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
 
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)
-    fine_tunes = [c for c in study.challengers if c.is_fine_tune and c.training_file]
-    files = {c.training_file for c in fine_tunes}
-    contaminated = _contamination(files, base_dir, evalset, options, study)
-    training = {
-        c.name: estimate_training(c, base_dir, contaminated[c.training_file], assumptions, tokens)
-        for c in fine_tunes
-    }
+    training = training_estimates(study, base_dir, evalset, options, assumptions, tokens)
     if study.traffic.batch_share:  # a production batch price nobody knows fails now
         for candidate in study.candidates:
             batch_discount(candidate, assumptions)

@@ -17,12 +17,14 @@ from jinja2 import nodes
 
 from advisor.errors import InputError
 from advisor.evalset import Example
+from advisor.jinja_cache import from_source
 
 Message = dict[str, str]
 _MARKER = re.compile(r"^<\|(system|user|assistant|developer)\|>\s*$")
 _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
+_DELIMITERS = (_ENV.block_start_string, _ENV.variable_start_string, _ENV.comment_start_string)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def load_template(path: Path, shown_as: str | None = None) -> PromptTemplate:
         # Blank lines in front keep jinja's line numbers equal to the file's.
         source = "\n" * (start + 1) + "\n".join(lines[start + 1 : end])
         try:
-            template = _ENV.from_string(source)
+            template = from_source(_ENV, source)
         except jinja2.TemplateSyntaxError as exc:
             raise InputError(f"{name}:{exc.lineno}: template syntax error: {exc.message}") from None
         sections.append(_Section(role, template, _fixed_message(role, source, template)))
@@ -92,9 +94,13 @@ def _fixed_message(role: str, source: str, template: jinja2.Template) -> Message
     """The section's message if it is plain text (comments aside), else None.
 
     Only text with no expression at all is safe to render once: a variable differs per example,
-    and a filter such as `random` or a call such as `lipsum()` may differ per render.
+    and a filter such as `random` or a call such as `lipsum()` may differ per render. Text with
+    no delimiter at all is plain without parsing it (a few-shot prompt's long system message).
     """
     plain = (nodes.Output, nodes.TemplateData)
-    if not all(isinstance(node, plain) for node in _ENV.parse(source).find_all(nodes.Node)):
+    marked = any(mark in source for mark in _DELIMITERS)
+    if marked and not all(
+        isinstance(node, plain) for node in _ENV.parse(source).find_all(nodes.Node)
+    ):
         return None
     return {"role": role, "content": template.render().strip()}

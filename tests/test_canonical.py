@@ -43,3 +43,25 @@ def test_numbers_equal_in_python_are_told_apart():
     assert not same_canonical({"n": 1}, {"n": True})
     assert not same_canonical([0.0], [-0.0])
     assert canonical({"b": 1, "a": [1.5, None, "é"]}) == '{"a":[1.5,null,"é"],"b":1}'
+
+
+def test_a_request_and_its_recording_are_matched_without_writing_either(monkeypatch):
+    from advisor import canonical as module
+
+    shared = [{"role": "system", "content": "Route it. " * 500}]
+    body = {
+        "model": "m",
+        "messages": [*shared, {"role": "user", "content": "é"}],
+        "temperature": 0,
+        "max_tokens": 8,
+        "top_p": 0.5,
+        "stream": False,
+        "stop": None,
+    }
+    recorded = json.loads(canonical(body))
+
+    def refuse(value):
+        raise AssertionError("written")
+
+    monkeypatch.setattr(module, "canonical", refuse)
+    assert same_canonical(recorded, body)

@@ -80,7 +80,7 @@ def test_serving_keys_are_checked_with_the_key_named(tmp_path, serving, message)
 
 
 def test_a_self_hosted_training_file_is_counted_and_its_gpu_hours_priced(tmp_path):
-    from advisor.plan import estimate_training
+    from advisor.plan_training import estimate_training
 
     line = (
         '{"messages": [{"role": "user", "content": "ticket %d"}, '

@@ -3,12 +3,12 @@ script and style, read once."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from importlib import resources
 
 import jinja2
 
+from advisor.jinja_cache import bytecode_cache
 from advisor.report._filters import ms, num, plain, score
 from advisor.wording import days, money
 
@@ -18,31 +18,14 @@ def asset(name: str) -> str:
     return resources.files("advisor.report").joinpath("templates", name).read_text("utf-8")
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """jinja2's file cache in its default folder, or none where that folder cannot be made
-    safely (jinja2 refuses one another user owns); a cache that cannot be written only costs
-    the next run its compiling."""
-
-    class Quiet(jinja2.FileSystemBytecodeCache):
-        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)
-
-    try:
-        return Quiet()
-    except (OSError, RuntimeError):
-        return None
-
-
 @functools.cache
 def environment() -> jinja2.Environment:
-    """The page's templates. Their compiled code is kept in jinja2's own bytecode cache (its
-    default folder, one per user under the system's temp folder, checked against each template's
-    source): compiling them took 0.15 s of every run, while its requests were in flight or, in a
-    replay, on the way to its end."""
+    """The page's templates, their compiled code kept between runs (advisor.jinja_cache):
+    compiling them took 0.15 s of every run, while its requests were in flight or, in a replay,
+    on the way to its end."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("advisor.report", "templates"),
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

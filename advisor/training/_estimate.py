@@ -234,6 +234,7 @@ def estimate(
     evalset: EvalSet | None = None,
     near_cache: Path | None = None,
     tokens: TokenCache | None = None,
+    data: TrainingFile | None = None,
 ) -> TrainingEstimate:
     """Check a chat-format training file and estimate its training job's tokens and cost.
 
@@ -244,6 +245,8 @@ def estimate(
         near_cache: folder caching the near-duplicate answer for this file and eval set.
         tokens: where the file's token counts are kept; a study's run saves them once its
             checks pass. Default: `.advisor-cache/tokens` in the working folder, saved here.
+        data: the file as `read_training_file` read it, when the caller already has (a study
+            whose fine-tunes share a file reads it once).
 
     Raises:
         InputError: a bad option, no training price, or (`TrainingFileError`) every problem in
@@ -255,7 +258,7 @@ def estimate(
     if epochs != "auto" and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise InputError(f"--epochs {epochs!r}: give a whole number >= 1, or auto")
     price, price_source = _training_price(provider, model, training_price, training_price_from)
-    data = read_training_file(path)
+    data = data or read_training_file(path)
     base = resolve_model(model, provider)[0]
     encoding, exact = encoding_name_for_model(base)
     terms = model_terms(provider, model)

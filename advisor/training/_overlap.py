@@ -20,18 +20,17 @@ examples take seconds rather than a 10^8 pair loop; containment is confirmed on 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from advisor.heap import paused
 from advisor.prepare._neardup import METHOD
 
 if TYPE_CHECKING:
@@ -89,22 +88,10 @@ def find_overlaps(
     training: Sequence[tuple[int, str]], evalset: EvalSet, near_cache: NearCache | None = None
 ) -> Contamination:
     """Overlaps between training texts, given as (line, text), and an eval set's inputs."""
-    with _collector_paused():
+    # The index makes no cycles, but its hundreds of thousands of lists and sets made the
+    # collector rescan everything again and again (half of the time for 10,000 x 10,000 texts).
+    with paused():
         return _find(training, evalset, near_cache)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection meanwhile: the index creates no cycles, but its hundreds of
-    thousands of lists and sets make the collector rescan everything again and again (half of
-    the time for 10,000 x 10,000 long texts)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _find(
