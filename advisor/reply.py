@@ -55,8 +55,10 @@ class Target:
 
     @property
     def netloc(self) -> str:
+        """As the Host header and the fixtures name it: the port only when not the scheme's."""
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
         default = 443 if self.scheme == "https" else 80
-        return self.host if self.port == default else f"{self.host}:{self.port}"
+        return host if self.port == default else f"{host}:{self.port}"
 
 
 @cache

@@ -12,7 +12,7 @@ import httpx2
 import pytest
 
 from advisor.client import build_client, build_transport, httpx2_bridge
-from advisor.reply import WireError
+from advisor.reply import WireError, target
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -167,3 +167,18 @@ def test_the_sdk_bridge_sends_over_the_same_transport_and_raises_httpx2_errors()
 
     with pytest.raises(httpx2.ConnectError):
         asyncio.run(refused())
+
+
+@pytest.mark.parametrize(
+    ("url", "netloc", "path"),
+    [
+        ("http://127.0.0.1:8080/v1/chat/completions", "127.0.0.1:8080", "/v1/chat/completions"),
+        ("https://api.example.com/v1/models?after=x", "api.example.com", "/v1/models?after=x"),
+        ("https://API.example.com:443/v1", "api.example.com", "/v1"),
+        ("http://[::1]:8000/v1/x", "[::1]:8000", "/v1/x"),
+        ("http://localhost", "localhost", "/"),
+    ],
+)
+def test_a_target_names_its_host_as_the_host_header_does(url, netloc, path):
+    found = target(url)
+    assert (found.netloc, found.path) == (netloc, path)
