@@ -286,9 +286,11 @@ def test_api_key_is_required_when_configured() -> None:
 
 
 def test_rate_limits_answer_429_with_openai_headers() -> None:
-    # 60 RPM holds one request at a time; 6000 TPM holds 100 tokens.
+    # 6 RPM holds one request and refills it in 10 s; 60 TPM holds one token and refills one a
+    # second, so a request leaves the bucket in debt for its size in seconds. Slow enough that a
+    # loaded machine cannot refill either between two requests (at 60 RPM and 6,000 TPM it did).
     config = SimConfig.model_validate(
-        {"models": {"rpm": {"rpm": 60}, "tpm": {"tpm": 6000}}, "answer_key": {"q": "a"}}
+        {"models": {"rpm": {"rpm": 6}, "tpm": {"tpm": 60}}, "answer_key": {"q": "a"}}
     )
     with running(config) as simulator:
         first = post(simulator, json.dumps({"model": "rpm", "messages": user("q")}).encode())
@@ -305,21 +307,21 @@ def test_rate_limits_answer_429_with_openai_headers() -> None:
         stats = simulator.stats
 
     assert first.status_code == 200
-    assert first.headers["x-ratelimit-limit-requests"] == "60"
-    assert first.headers["x-ratelimit-remaining-requests"] == "59"
-    assert first.headers["x-ratelimit-reset-requests"] in {"1s", "999ms"}
+    assert first.headers["x-ratelimit-limit-requests"] == "6"
+    assert first.headers["x-ratelimit-remaining-requests"] == "5"
+    assert first.headers["x-ratelimit-reset-requests"] in {"10s", "9.999s"}
     assert "x-ratelimit-limit-tokens" not in first.headers
     assert second.status_code == 429
-    assert second.headers["retry-after"] == "1"
-    assert 900 < int(second.headers["retry-after-ms"]) <= 1000
-    assert second.headers["x-ratelimit-remaining-requests"] == "59"
+    assert second.headers["retry-after"] in {"9", "10"}
+    assert 5000 < int(second.headers["retry-after-ms"]) <= 10000
+    assert second.headers["x-ratelimit-remaining-requests"] == "5"
     error = second.json()["error"]
     assert (error["type"], error["code"]) == ("requests", "rate_limit_exceeded")
     assert error["message"].startswith("Rate limit reached for rpm on requests per min (RPM)")
     assert small.status_code == 200
-    assert small.headers["x-ratelimit-limit-tokens"] == "6000"
+    assert small.headers["x-ratelimit-limit-tokens"] == "60"
     used = small.json()["usage"]["total_tokens"]
-    assert small.headers["x-ratelimit-remaining-tokens"] == str(6000 - used)
+    assert small.headers["x-ratelimit-remaining-tokens"] == str(60 - used)
     assert too_many_tokens.status_code == 429
     assert too_many_tokens.json()["error"]["type"] == "tokens"
     assert caught.value.response.headers["retry-after-ms"]
