@@ -1,9 +1,7 @@
-"""Cost per call: each candidate's measured token usage at its production prices.
+"""Cost per call, apart from the scenario: the one cost measured in the eval, with its interval.
 
-Separate from the scenario because this is the one cost measured in the eval (tokens per
-answer), with its own interval and per-example costs for the bootstrap; the scenario only takes
-the resulting figure. Prices come from the catalog, the study and `--price`; the statistics
-(numpy) load where an interval is made.
+Measured tokens per answer at the production prices (catalog, study, `--price`, batch share).
+The statistics (numpy) load where an interval is made, not at import.
 """
 
 from __future__ import annotations

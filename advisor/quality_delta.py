@@ -1,8 +1,6 @@
-"""The quality delta: each challenger against the incumbent on the same examples, primary metric.
+"""The quality delta, apart from the costs: it reads only scores, so no price or volume moves it.
 
-Separate from the costs because it reads only the scores: no price, volume or lifecycle
-assumption moves it, so `advisor report` re-costs a run without touching it. The statistics
-(numpy) load where an interval is made, not when this module is imported.
+The statistics (numpy) load where an interval is made, not at import.
 """
 
 from __future__ import annotations

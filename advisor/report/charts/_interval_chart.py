@@ -1,8 +1,4 @@
-"""The forest plot: each row's value as a dot and its interval as a line, against reference rules.
-
-Separate from the tornado, which also draws horizontal rows against rules, because a row here is
-one interval around one value, not two ends of an assumption.
-"""
+"""The forest plot, apart: one value and its interval per row, against reference rules."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Lines over a shared x axis: the cumulative cost curves, with shaded bands and labelled markers.
-
-Separate from the other charts because its layout (marker label rows, a legend that wraps under
-the axis, a grid on both axes) is its own.
-"""
+"""The line chart (cost curves), apart: marker label rows and a wrapping legend are its own."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The SVG pieces every chart is drawn with: scales, ticks, axis labels, text and lines.
-
-Separate from the charts so that each kind of chart keeps only its own layout; everything here
-is shared by at least two of them. Every piece of text is escaped here.
-"""
+"""The SVG pieces two or more charts share, so that each chart module holds only its own layout."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The tornado: one output against each assumption at its low and high end, widest swing first.
-
-Separate from the other charts because its layout (two half-row bars per factor, an end that
-never pays drawn to the edge, labels that switch sides) is its own.
-"""
+"""The tornado, apart: two bars per assumption, ends that never pay drawn to the edge."""
 
 from __future__ import annotations
 
