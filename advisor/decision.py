@@ -16,6 +16,8 @@ from advisor import economics as eco
 from advisor import resample
 from advisor import rules as rl
 from advisor.chance import PairedExamples, TrafficRanges, chance
+from advisor.cost_per_call import CallCost, call_cost_of, costs_by_example
+from advisor.quality_delta import QualityDelta, quality_delta, scores_by_example
 from advisor.sensitivity import sensitivity, vary
 from advisor.study import Candidate
 from advisor.verdict import (
@@ -55,7 +57,7 @@ def _status(rules: list[Rule]) -> Status:
 
 
 def _ranges(
-    s: eco.Scenario, inc: an.CallCost, ch: an.CallCost, q: an.QualityDelta | None
+    s: eco.Scenario, inc: CallCost, ch: CallCost, q: QualityDelta | None
 ) -> tuple[Range, Range, Range]:
     good = an.with_quality(
         vary(s, prompt_cost_per_call=inc.high, ft_cost_per_call=ch.low), q, q.high if q else 0.0
@@ -81,8 +83,8 @@ def _probability(
     set_aside: set[str],
 ) -> Probability | None:
     """The chance it pays, from the examples both answered (as the quality delta uses)."""
-    scores = [an.scores_by_example(results, x.name) for x in (incumbent, c)]
-    costs = [an.costs_by_example(results, x, a) for x in (incumbent, c)]
+    scores = [scores_by_example(results, x.name) for x in (incumbent, c)]
+    costs = [costs_by_example(results, x, a) for x in (incumbent, c)]
     ids = [
         e.id
         for e in results.examples
@@ -109,13 +111,13 @@ def _judge(
     c: Candidate,
     results: Results,
     incumbent: Candidate,
-    inc_cost: an.CallCost,
+    inc_cost: CallCost,
     a: an.Assumptions,
 ) -> ChallengerVerdict:
     estimated = results.training.get(c.name)
     set_aside = set(estimated.contaminated_ids) if estimated else set()
-    quality = an.quality_delta(results, incumbent.name, c.name, a.study, set_aside)
-    cost = an.call_cost_of(results, c, a)
+    quality = quality_delta(results, incumbent.name, c.name, a.study, set_aside)
+    cost = call_cost_of(results, c, a)
     training = an.training_cost(c, a, estimated) if c.is_fine_tune else None
     s = an.scenario(c, inc_cost.cost_per_call, cost.cost_per_call, quality, a, training)
     be = bk.break_even(s)
@@ -244,7 +246,7 @@ def _analyze(results: Results, a: an.Assumptions) -> Analysis:
             ranking=[],
             assumptions=assumptions,
         )
-    inc_cost = an.call_cost_of(results, incumbent, a)
+    inc_cost = call_cost_of(results, incumbent, a)
     # A challenger that answered nothing has no cost to judge and no quality: undecided.
     silent = [c.name for c in study.challengers if not _answered(results, c.name)]
     judged = [

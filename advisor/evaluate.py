@@ -149,7 +149,7 @@ def open_wire(
 
 def _batch_discounts(plan: Plan) -> Callable[[CallRequest], float]:
     """Each request's batch discount, as the cost model takes it (0 where no source gives one)."""
-    from advisor.analysis import known_batch_discount
+    from advisor.cost_per_call import known_batch_discount
     from advisor.pricing import model_terms
 
     discounts = {

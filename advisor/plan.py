@@ -302,7 +302,8 @@ def plan_run(options: EvaluateOptions, study: Study | None = None, writes: bool 
         )
     check_api_keys([*arms, *([judge] if judge else [])], options.mode)
     # Every challenger's cost model is built before anything is sent (exit 2 sends nothing).
-    from advisor.analysis import Assumptions, batch_discount
+    from advisor.analysis import Assumptions
+    from advisor.cost_per_call import batch_discount
 
     as_of = options.as_of or study.as_of or date.today()
     assumptions = Assumptions(study, as_of, options.price_overrides)

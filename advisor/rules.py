@@ -12,6 +12,7 @@ from advisor import analysis as an
 from advisor import breakeven as bk
 from advisor import economics as eco
 from advisor.pricing import model_terms
+from advisor.quality_delta import QualityDelta
 from advisor.study import Candidate
 from advisor.verdict import Rule
 from advisor.wording import day_and_date, days, horizon, money, number, on_day
@@ -64,19 +65,19 @@ def feasibility(c: Candidate, a: an.Assumptions) -> list[Rule]:
     return rules
 
 
-def _examples(q: an.QualityDelta) -> str:
+def _examples(q: QualityDelta) -> str:
     """The n a quality figure rests on, and what was left out of it."""
     if not q.set_aside:
         return f"{q.n:,} examples"
     return f"{q.n:,} examples ({q.set_aside:,} set aside: its training data contains them)"
 
 
-def likely_worse(q: an.QualityDelta | None, margin: float) -> bool:
+def likely_worse(q: QualityDelta | None, margin: float) -> bool:
     """Undecided, but the point estimate is already past the margin."""
     return q is not None and q.low < -margin <= q.high and q.delta < -margin
 
 
-def quality(q: an.QualityDelta | None, margin: float) -> Rule:
+def quality(q: QualityDelta | None, margin: float) -> Rule:
     if q is None:
         return Rule(
             name="quality.margin",
@@ -126,7 +127,7 @@ def quality(q: an.QualityDelta | None, margin: float) -> Rule:
     )
 
 
-def _test(q: an.QualityDelta) -> str:
+def _test(q: QualityDelta) -> str:
     return "McNemar" if q.test == "mcnemar_exact" else "sign-flip"
 
 

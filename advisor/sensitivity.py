@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from advisor import analysis as an
 from advisor import breakeven as bk
 from advisor import economics as eco
+from advisor.quality_delta import QualityDelta
 from advisor.wording import money, number
 
 _Closed = ConfigDict(extra="forbid")
@@ -33,7 +34,7 @@ def vary(s: eco.Scenario, **changes: Any) -> eco.Scenario:
     return dataclasses.replace(s, **changes)
 
 
-def sensitivity(s: eco.Scenario, q: an.QualityDelta | None) -> list[SensitivityRow]:
+def sensitivity(s: eco.Scenario, q: QualityDelta | None) -> list[SensitivityRow]:
     """Payback and net saving as each assumption moves (data for a tornado chart)."""
     factors: list[tuple[str, str, str, eco.Scenario, eco.Scenario]] = []
 

@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.analysis import CallCost, QualityDelta
 from advisor.breakeven import BreakEven
+from advisor.cost_per_call import CallCost
+from advisor.quality_delta import QualityDelta
 from advisor.sensitivity import SensitivityRow
 
 _Closed = ConfigDict(extra="forbid")

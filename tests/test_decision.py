@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 
 from advisor import stats
-from advisor.analysis import Assumptions, known_batch_discount
+from advisor.analysis import Assumptions
+from advisor.cost_per_call import known_batch_discount
 from advisor.decision import Analysis, ChallengerVerdict, Rule, analyze
 from advisor.economics import day_to_date
 from advisor.pricing import PriceOverride

@@ -26,6 +26,8 @@ CORE = (
     "advisor.breakeven",
     "advisor.chance",
     "advisor.analysis",
+    "advisor.quality_delta",
+    "advisor.cost_per_call",
     "advisor.decision",
     "advisor.rules",
     "advisor.verdict",

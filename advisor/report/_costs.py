@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 from advisor import breakeven as bk
 from advisor import economics as eco
-from advisor.analysis import CallCost, with_quality
+from advisor.analysis import with_quality
+from advisor.cost_per_call import CallCost
 from advisor.decision import ChallengerVerdict
 from advisor.report import charts
 from advisor.wording import day_count, days, horizon, money, number
