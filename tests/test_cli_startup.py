@@ -1,4 +1,4 @@
-"""`advisor` builds only what the invoked command uses (advisor.cli_startup), and still shows
+"""`advisor` builds only what the invoked command uses (advisor.cli._startup), and still shows
 every command in its help, suggests the command meant and checks every value given."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ COMMANDS = (
     "label",
     "fixtures",
 )
-"""Every command, in the order cli.py defines them (the help keeps it)."""
+"""Every command, in the order advisor.cli registers them (the help keeps it)."""
 
 
 def test_the_help_lists_every_command_in_order_with_its_summary(capsys):

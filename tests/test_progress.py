@@ -7,8 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
-from advisor import cli_startup
 from advisor.calls import Progress
+from advisor.cli import _startup
 from advisor.progress import progress_bar
 
 
@@ -32,7 +32,7 @@ def test_progress_line_shows_retries_429s_and_spend_on_a_terminal_only(terminal,
 
 def test_nothing_is_made_or_drawn_before_a_request_is_on_its_way():
     buffer = io.StringIO()
-    console = cli_startup.console(file=buffer, force_terminal=True, width=160)
+    console = _startup.console(file=buffer, force_terminal=True, width=160)
     with progress_bar(console, 10) as update:
         update(Progress(total=10))  # planned, nothing sent yet
         assert not isinstance(console, Console) and buffer.getvalue() == ""
