@@ -386,11 +386,12 @@ def replay(repeats: int) -> tuple[dict, str]:
     return {"summary": summary, "runs": runs, "targets": targets}, text + _targets(targets)
 
 
-FIRST_REQUEST_LIBRARIES = "typer, typer._adapters, rich.console, pydantic, jinja2, asyncio, h11"
+FIRST_REQUEST_LIBRARIES = "typer, typer._adapters, pydantic, jinja2, asyncio, h11"
 """What `advisor evaluate` cannot send its first request without: the CLI (typer parses options
 with pydantic), the study's validation, its templates, the event loop and h11 (advisor.http11)."""
-RUN_LIBRARIES = FIRST_REQUEST_LIBRARIES + ", numpy"
-"""And what its statistics need: the least CPU a whole run can take, before any work."""
+RUN_LIBRARIES = FIRST_REQUEST_LIBRARIES + ", numpy, rich.console"
+"""And what its statistics and its summary need: the least CPU a whole run can take, before any
+work."""
 
 
 def startup(repeats: int) -> tuple[dict, str]:
@@ -419,7 +420,8 @@ def startup(repeats: int) -> tuple[dict, str]:
         "floor under `advisor evaluate`'s first request: the interpreter, then the libraries that "
         f"request needs ({FIRST_REQUEST_LIBRARIES}), then those with the advisor's own modules "
         "on its way (the study, evaluation-set, scoring and price models, the planner, runner and "
-        "transport); the last adds numpy, which the statistics need: no run can take less CPU. "
+        "transport); the last adds numpy and rich's console, which the statistics and the summary "
+        "need: no run can take less CPU. "
         "Each leaves with os._exit, as advisor does.\n\n"
     ) + table(
         ["command", "wall s", "CPU s"],
