@@ -58,7 +58,9 @@ def _bridge_class() -> type:
         async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
             body = await request.aread()
             timeouts = request.extensions.get("timeout", {})
-            headers = list(request.headers.raw)
+            # No compression asked for, as on the runner's path: a recording keeps the body it
+            # can read (and redact), and nothing below decodes it.
+            headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"accept-encoding"]
             try:
                 reply = await self.transport.exchange(
                     request.method, target(str(request.url)), headers, body, timeouts
@@ -68,9 +70,11 @@ def _bridge_class() -> type:
                 if not (isinstance(error, type) and issubclass(error, httpx2.TransportError)):
                     error = httpx2.RemoteProtocolError
                 raise error(str(exc), request=request) from exc
+            # as they came: latin-1 gives back the bytes it read, whatever their encoding
+            raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
             return httpx2.Response(
                 reply.status,
-                headers=list(reply.headers.items()),
+                headers=raw,
                 content=reply.content,
                 extensions={"http_version": b"HTTP/1.1"},
                 request=request,

@@ -74,8 +74,8 @@ class Connection:
             if body:
                 data += protocol.send(h11.Data(data=body))
             data += protocol.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:
-            raise WireError("LocalProtocolError", str(exc)) from exc
+        except h11.LocalProtocolError:  # its text names the header at fault, a key perhaps
+            raise WireError("LocalProtocolError", "the request is not valid HTTP/1.1") from None
         await self._write(data, timeouts.get("write"))
         response: h11.Response | None = None
         chunks: list[bytes] = []

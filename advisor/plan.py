@@ -200,6 +200,12 @@ def check_api_keys(arms: list[Arm], mode: Mode) -> dict[str, str]:
                     f"(the API key for {arm.base_url})"
                 )
             key = "no-key"
+        elif not key.isprintable() or not key.isascii() or " " in key:
+            # it would go out in a header: h11 refuses it, naming the whole header, key included
+            raise InputError(
+                f"candidate {arm.name!r}: environment variable {arm.api_key_env} holds a space, "
+                "a line break or another character an API key cannot have"
+            )
         keys.setdefault(arm.base_url, key)
     return keys
 

@@ -125,7 +125,10 @@ async def _through(
         content = await response.aread()
     except httpx2.TransportError as exc:
         raise WireError(type(exc).__name__, str(exc)) from exc
-    return Reply.from_raw(response.status_code, response.headers.raw, content)
+    # aread() has decoded any compression: the headers must no longer announce it
+    decoded = {b"content-encoding", b"content-length"}
+    raw = [(k, v) for k, v in response.headers.raw if k.lower() not in decoded]
+    return Reply.from_raw(response.status_code, raw, content)
 
 
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})

@@ -46,9 +46,12 @@ def progress_bar(
             if bar is not None:
                 bar(p)
 
-        yield update
+        try:
+            yield update
+        finally:  # a run that stops early prints its one line with the console made whole
+            if loading.ident is not None:
+                loading.join()
         if bar is None and last is not None and loading.ident is not None:
-            loading.join()
             _bar(shown, console, total, quiet)(last)
 
 

@@ -85,6 +85,20 @@ def test_bad_input_is_one_line_exit_2_nothing_sent(study_dir, simulator, capsys,
     assert not list(study_dir.glob("reports/**/results.json"))
 
 
+@pytest.mark.parametrize("key", ["sk-test\n", "sk-te st", "sk-tést", "sk-\ttest"])
+def test_a_key_no_header_can_carry_is_refused_before_sending_and_never_shown(
+    study_dir, simulator, capsys, monkeypatch, key
+):
+    # h11 refused such a header naming it whole: the key reached the results' error text
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    assert main(["evaluate", "study.toml", "--base-url", simulator.base_url]) == 2
+    err = capsys.readouterr().err
+    assert "environment variable OPENAI_API_KEY holds a space, a line break" in err, err
+    assert err.count("\n") == 1 and key.strip() not in err
+    assert simulator.stats.requests == 0
+    assert not list(study_dir.glob("reports/**/results.json"))
+
+
 def test_missing_api_key_for_a_remote_endpoint(study_dir, capsys):
     code = main(["evaluate", "study.toml", "--base-url", "https://api.example.invalid/v1"])
     assert code == 2

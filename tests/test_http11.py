@@ -182,3 +182,59 @@ def test_the_sdk_bridge_sends_over_the_same_transport_and_raises_httpx2_errors()
 def test_a_target_names_its_host_as_the_host_header_does(url, netloc, path):
     found = target(url)
     assert (found.netloc, found.path) == (netloc, path)
+
+
+def test_the_sdk_bridge_asks_for_no_compression_and_keeps_header_bytes():
+    seen: list[bytes] = []
+
+    async def answer(reader, writer):
+        seen.append(await _head(reader))
+        extra = 'content-disposition: attachment; filename="résumé.jsonl"\r\n'.encode()
+        writer.write(_ok(b'{"ok": true}', b"content-type: application/json\r\n" + extra))
+        await writer.drain()
+        writer.close()
+
+    async def run() -> httpx2.Response:
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with httpx2.AsyncClient(transport=httpx2_bridge(build_transport(1))) as http:
+            response = await http.get(f"http://127.0.0.1:{port}/v1/files/f/content")
+        server.close()
+        await server.wait_closed()
+        return response
+
+    response = asyncio.run(run())
+    assert b"accept-encoding" not in seen[0].lower()  # a recording keeps a body it can read
+    assert response.json() == {"ok": True}
+    assert "résumé" in response.headers["content-disposition"]  # httpx2 reads the UTF-8 bytes
+
+
+def test_a_proxied_answer_decoded_no_longer_announces_its_compression():
+    import gzip
+
+    from advisor.pool import _through
+    from advisor.reply import target
+
+    body = b'{"choices": [1]}'
+
+    def compressed(request: httpx2.Request) -> httpx2.Response:
+        headers = {"content-encoding": "gzip", "content-type": "application/json"}
+        return httpx2.Response(200, headers=headers, content=gzip.compress(body))
+
+    via = httpx2.MockTransport(compressed)
+    reply = asyncio.run(_through(via, "POST", target("http://proxied.example/v1/x"), [], b"{}", {}))
+    assert reply.content == body
+    assert "content-encoding" not in reply.headers and "content-length" not in reply.headers
+
+    async def through_the_bridge() -> httpx2.Response:
+        class Proxied:
+            async def exchange(self, *request: object) -> object:
+                return reply
+
+            async def aclose(self) -> None:
+                pass
+
+        async with httpx2.AsyncClient(transport=httpx2_bridge(Proxied())) as http:
+            return await http.post("http://proxied.example/v1/x", content=b"{}")
+
+    assert asyncio.run(through_the_bridge()).json() == {"choices": [1]}

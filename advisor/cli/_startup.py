@@ -126,7 +126,10 @@ class _OnFirstUse:
 
         with _MAKING:
             if not isinstance(self, Console):  # not made by another thread meanwhile
-                options = self.__dict__.pop("_options")
+                # Made whole first, then taken on: another thread never sees half a Console
+                # (until the class changes, whatever is not yet here asks this, and waits).
+                made = Console(**self.__dict__["_options"])
+                self.__dict__.update(made.__dict__)
                 self.__class__ = Console  # type: ignore[assignment]
-                Console.__init__(self, **options)  # type: ignore[misc]
+                del self.__dict__["_options"]
         return getattr(self, name)
