@@ -109,11 +109,11 @@ def open_wire(
     urls = {arm.base_url for arm in (*plan.arms, *([plan.judge] if plan.judge else []))}
     if mode == "record":
         from advisor.client import build_transport
-        from advisor.record import recording_transport
+        from advisor.record import RecordingTransport
 
         store.write_meta(plan.study.name, plan.as_of)
         transports = {
-            url: recording_transport(store, redactor, build_transport(concurrency)) for url in urls
+            url: RecordingTransport(store, redactor, build_transport(concurrency)) for url in urls
         }
         try:
             yield Wire("record", transports)

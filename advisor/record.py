@@ -108,14 +108,6 @@ class RecordingTransport:
         await self.inner.aclose()
 
 
-def recording_transport(
-    store: FixtureStore, redactor: Redactor, inner: Transport
-) -> RecordingTransport:
-    """Wrap `inner` (a transport with `exchange`): record every exchange, serve what is
-    recorded."""
-    return RecordingTransport(store, redactor, inner)
-
-
 def replayed(exchange: Exchange, extra: dict[str, str] | None = None) -> Reply:
     """A recorded exchange's response, as it came (`extra` headers added)."""
     headers = {k: v for k, v in exchange.headers.items() if k != "content-length"}

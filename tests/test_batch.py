@@ -24,7 +24,7 @@ from advisor.client import TAG_HEADER, build_client, build_transport
 from advisor.errors import FixtureMissError
 from advisor.plan import EvaluateOptions, Plan, plan_run
 from advisor.pricing import CallPrices as Prices
-from advisor.record import recording_transport
+from advisor.record import RecordingTransport
 from advisor.replay import replaying
 from advisor.runner import Runner, VirtualClock
 from advisor.simulator import running
@@ -245,7 +245,7 @@ def _recorded(study_dir: Path, base_url: str, key: str, **kwargs) -> list[Comple
             plan,
             BatchOptions(poll_interval=1.0, discount=0.5, state_file="batches-record.json"),
             key=key,
-            transport_for=lambda: recording_transport(store, redactor, build_transport(4)),
+            transport_for=lambda: RecordingTransport(store, redactor, build_transport(4)),
             **kwargs,
         )
     finally:
